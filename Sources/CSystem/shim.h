@@ -1,0 +1,23 @@
+// libc calls that Swift's Glibc module leaves out because they need _GNU_SOURCE or a header it
+// does not include: ppoll (wait for a socket with signals atomically unblocked), prctl (a worker's
+// parent-death signal) and mallopt (give large buffers back to the system).
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+
+static inline int csystem_ppoll_one(int fd, short events, const sigset_t *mask) {
+    struct pollfd entry = { .fd = fd, .events = events, .revents = 0 };
+    return ppoll(&entry, 1, NULL, mask);
+}
+
+static inline int csystem_set_parent_death_signal(int signal) {
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0);
+}
+
+static inline int csystem_set_mmap_threshold(int bytes) {
+    return mallopt(M_MMAP_THRESHOLD, bytes);
+}

@@ -1,0 +1,138 @@
+import Glibc
+
+/// How SQLite syncs a commit. `full` makes every acknowledged delivery survive power loss;
+/// `normal` in WAL mode may lose the last commits on power loss (never on a process crash).
+public enum SyncMode: String, Sendable {
+    case full, normal
+}
+
+/// Everything the programs read from their environment, validated once at start and then passed
+/// down as a value (STYLE.md, house rule 6). Variables come from the process environment, which
+/// overrides the env-style file named by `HUBSYNC_CONFIG` (default `/etc/pulser-hub-sync/hubsync.env`).
+/// The `GITHUB_APP_*` names are those of the original Odoo module.
+public struct Configuration: Sendable {
+    public static let defaultConfigPath = "/etc/pulser-hub-sync/hubsync.env"
+    public static let defaultDatabasePath = "/var/lib/pulser-hub-sync/hubsync.db"
+    /// GitHub never sends more than 25 MB (GITHUB.md, section 3).
+    public static let defaultMaxBodyBytes = 25 * 1024 * 1024
+
+    /// Active webhook secrets, primary first; any one may match (rotation).
+    public var webhookSecrets: [[UInt8]]
+    public var databasePath: String
+    public var maxBodyBytes: Int
+    public var syncMode: SyncMode
+    public var logLevel: LogLevel
+    public var busyTimeoutMilliseconds: Int
+    public var appID: String?
+    public var appClientID: String?
+    public var appPrivateKeyPath: String?
+    public var appClientSecret: String?
+
+    public init(
+        webhookSecrets: [[UInt8]] = [], databasePath: String, maxBodyBytes: Int = defaultMaxBodyBytes,
+        syncMode: SyncMode = .full, logLevel: LogLevel = .info, busyTimeoutMilliseconds: Int = 5000,
+        appID: String? = nil, appClientID: String? = nil, appPrivateKeyPath: String? = nil,
+        appClientSecret: String? = nil
+    ) {
+        self.webhookSecrets = webhookSecrets
+        self.databasePath = databasePath
+        self.maxBodyBytes = maxBodyBytes
+        self.syncMode = syncMode
+        self.logLevel = logLevel
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.appID = appID
+        self.appClientID = appClientID
+        self.appPrivateKeyPath = appPrivateKeyPath
+        self.appClientSecret = appClientSecret
+    }
+
+    /// Reads the file named by `HUBSYNC_CONFIG` (required if set, optional at its default path),
+    /// overlays `environment`, and validates every value.
+    public static func load(environment: [String: String]) throws(ConfigurationError) -> Configuration {
+        var merged: [String: String] = [:]
+        if let path = environment["HUBSYNC_CONFIG"], !path.isEmpty {
+            merged = try EnvFile.load(path: path, isRequired: true) ?? [:]
+        } else {
+            merged = try EnvFile.load(path: defaultConfigPath, isRequired: false) ?? [:]
+        }
+        merged.merge(environment, uniquingKeysWith: { _, fromEnvironment in fromEnvironment })
+        return try Configuration(variables: merged)
+    }
+
+    public init(variables: [String: String]) throws(ConfigurationError) {
+        func value(_ name: String) -> String? {
+            guard let text = variables[name]?.trimmingSpaces(), !text.isEmpty else { return nil }
+            return text
+        }
+        // Comma-separated so that an old and a new secret can both be active during rotation.
+        // Spaces around a comma are kept: a secret is taken byte for byte.
+        webhookSecrets = (variables["GITHUB_WEBHOOK_SECRET"] ?? "")
+            .split(separator: ",").filter { !$0.isEmpty }.map { Array($0.utf8) }
+        databasePath = value("HUBSYNC_DB") ?? Configuration.defaultDatabasePath
+        maxBodyBytes = Configuration.defaultMaxBodyBytes
+        if let text = value("HUBSYNC_MAX_BODY") {
+            guard let bytes = parseByteCount(text), bytes > 0 else {
+                throw .invalidValue(variable: "HUBSYNC_MAX_BODY", expected: "a positive size in bytes such as 26214400 or 25M (got \"\(text)\")")
+            }
+            maxBodyBytes = bytes
+        }
+        syncMode = .full
+        if let text = value("HUBSYNC_SYNC") {
+            guard let mode = SyncMode(rawValue: text.lowercased()) else {
+                throw .invalidValue(variable: "HUBSYNC_SYNC", expected: "full or normal (got \"\(text)\")")
+            }
+            syncMode = mode
+        }
+        logLevel = .info
+        if let text = value("HUBSYNC_LOG_LEVEL") {
+            guard let level = LogLevel(name: text) else {
+                throw .invalidValue(variable: "HUBSYNC_LOG_LEVEL", expected: "debug, info, warn or error (got \"\(text)\")")
+            }
+            logLevel = level
+        }
+        busyTimeoutMilliseconds = 5000
+        if let text = value("HUBSYNC_BUSY_TIMEOUT_MS") {
+            guard let milliseconds = Int(text), milliseconds >= 0, milliseconds <= 60_000 else {
+                throw .invalidValue(variable: "HUBSYNC_BUSY_TIMEOUT_MS", expected: "milliseconds from 0 to 60000 (got \"\(text)\")")
+            }
+            busyTimeoutMilliseconds = milliseconds
+        }
+        appID = value("GITHUB_APP_ID")
+        if let appID, Int64(appID) == nil || Int64(appID)! <= 0 {
+            throw .invalidValue(variable: "GITHUB_APP_ID", expected: "the App's numeric id (got \"\(appID)\")")
+        }
+        appClientID = value("GITHUB_APP_CLIENT_ID")
+        appPrivateKeyPath = value("GITHUB_APP_PEM_PATH")
+        appClientSecret = value("GITHUB_APP_CLIENT_SECRET")
+    }
+}
+
+/// `26214400`, `25M`, `25MiB`, `512k`: binary multiples, as nginx's `client_max_body_size` reads them.
+func parseByteCount(_ text: String) -> Int? {
+    var digits = Substring(text)
+    var multiplier = 1
+    let lower = text.lowercased()
+    for (suffix, factor) in [("kib", 1 << 10), ("mib", 1 << 20), ("gib", 1 << 30), ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30)]
+    where lower.hasSuffix(suffix) {
+        digits = digits.dropLast(suffix.count)
+        multiplier = factor
+        break
+    }
+    guard let number = Int(digits), number >= 0 else { return nil }
+    let (product, overflow) = number.multipliedReportingOverflow(by: multiplier)
+    return overflow ? nil : product
+}
+
+/// The process environment as a dictionary, read once in `main` and passed down.
+public func currentEnvironment() -> [String: String] {
+    var result: [String: String] = [:]
+    var pointer = environ
+    while let entry = pointer.pointee {
+        let text = String(cString: entry)
+        if let equals = text.firstIndex(of: "=") {
+            result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        pointer += 1
+    }
+    return result
+}

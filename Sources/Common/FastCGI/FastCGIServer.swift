@@ -1,0 +1,99 @@
+import Glibc
+internal import CFastCGI
+
+/// A FastCGI responder over libfcgi's reentrant API: the only file that imports CFastCGI. It
+/// serves one request at a time on a listening socket shared with the other workers, and keeps
+/// nothing between requests.
+///
+/// Shutdown without a lost wake-up: SIGTERM stays blocked except inside `ppoll`, which unblocks it
+/// atomically while waiting for a connection. The listening socket is non-blocking, so a worker
+/// that wakes for a connection another worker took gets EAGAIN from accept and waits again,
+/// instead of blocking in accept where SIGTERM could not reach it.
+final class FastCGIServer {
+    private let request: UnsafeMutablePointer<FCGX_Request>
+    private let listenFD: Int32
+
+    init(listenFD: Int32) throws(FastCGIError) {
+        guard FCGX_Init() == 0 else { throw .initFailed }
+        self.listenFD = listenFD
+        let flags = fcntl(listenFD, F_GETFL)
+        _ = fcntl(listenFD, F_SETFL, flags | O_NONBLOCK)
+        request = .allocate(capacity: 1)
+        guard FCGX_InitRequest(request, listenFD, FCGI_FAIL_ACCEPT_ON_INTR) == 0 else {
+            request.deallocate()
+            throw .initFailed
+        }
+    }
+
+    deinit {
+        FCGX_Free(request, 1)
+        request.deallocate()
+    }
+
+    func serve(_ cycle: RequestCycle, shutdown: ShutdownSignal) {
+        while !shutdown.isRequested {
+            guard shutdown.waitUntilReadable(listenFD) else { continue }
+            let accepted = FCGX_Accept_r(request)
+            if accepted < 0 {
+                // EAGAIN: another worker took the connection. Anything else (an aborted
+                // connection) is also transient for a listening socket; never spin on it.
+                if errno != EAGAIN && errno != EWOULDBLOCK { usleep(10_000) }
+                continue
+            }
+            cycle.run(
+                parameters: parameters(),
+                readBody: { count in self.read(count) },
+                drain: { self.drain() },
+                write: { bytes in self.write(bytes) },
+                finish: { FCGX_Finish_r(self.request) })
+        }
+    }
+
+    private func parameters() -> [String: String] {
+        var result: [String: String] = [:]
+        guard var pointer = request.pointee.envp else { return result }
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+
+    private func read(_ count: Int) -> [UInt8] {
+        guard count > 0 else { return [] }
+        var body = [UInt8](repeating: 0, count: count)
+        var received = 0
+        body.withUnsafeMutableBytes { buffer in
+            while received < count {
+                let chunk = Int32(min(count - received, 1 << 20))
+                let got = FCGX_GetStr(buffer.baseAddress!.advanced(by: received).assumingMemoryBound(to: CChar.self),
+                                      chunk, request.pointee.in)
+                if got <= 0 { break }
+                received += Int(got)
+            }
+        }
+        if received < count { body.removeSubrange(received...) }
+        return body
+    }
+
+    private func drain() {
+        var scratch = [CChar](repeating: 0, count: 65536)
+        while FCGX_GetStr(&scratch, Int32(scratch.count), request.pointee.in) > 0 {}
+    }
+
+    private func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+            // A client that went away gives EPIPE (libfcgi ignores SIGPIPE); nothing to do then.
+            _ = FCGX_PutStr(base.assumingMemoryBound(to: CChar.self), Int32(buffer.count), request.pointee.out)
+        }
+    }
+}
+
+public enum FastCGIError: Error, CustomStringConvertible {
+    case initFailed
+    public var description: String { "libfcgi failed to initialise" }
+}

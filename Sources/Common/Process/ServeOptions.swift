@@ -1,0 +1,79 @@
+import Glibc
+
+/// The command line every FastCGI program shares. With no `--socket` and no socket on fd 0 the
+/// program serves one CGI request.
+struct ServeOptions: Equatable {
+    var socket: SocketAddress?
+    /// nil: one process; a number: a supervisor with that many workers.
+    var workers: Int?
+    var socketMode: mode_t = 0o660
+    var socketGroup: String?
+    /// Set on workers started by our supervisor: its pid.
+    var supervisorPID: pid_t?
+    var showVersion = false
+    var showHelp = false
+    /// Arguments the program itself understands (passed through to workers).
+    var programArguments: [String] = []
+
+    static func parse(_ arguments: [String], programFlags: Set<String>) throws(ServeOptionsError) -> ServeOptions {
+        var options = ServeOptions()
+        var index = 0
+        func value(for flag: String) throws(ServeOptionsError) -> String {
+            index += 1
+            guard index < arguments.count else { throw .missingValue(flag) }
+            return arguments[index]
+        }
+        while index < arguments.count {
+            let argument = arguments[index]
+            switch argument {
+            case "--socket":
+                let text = try value(for: argument)
+                guard let address = SocketAddress(text) else { throw .invalid(argument, text, "a unix socket path or 127.0.0.1:PORT") }
+                options.socket = address
+            case "--workers":
+                // `--workers` alone means one per core.
+                if index + 1 < arguments.count, !arguments[index + 1].hasPrefix("--") {
+                    let text = try value(for: argument)
+                    guard let count = Int(text), count >= 1, count <= 256 else { throw .invalid(argument, text, "a number from 1 to 256") }
+                    options.workers = count
+                } else {
+                    options.workers = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+                }
+            case "--socket-mode":
+                let text = try value(for: argument)
+                guard let mode = mode_t(text, radix: 8), mode <= 0o777 else { throw .invalid(argument, text, "an octal mode such as 0660") }
+                options.socketMode = mode
+            case "--socket-group":
+                options.socketGroup = try value(for: argument)
+            case "--supervised-by":
+                let text = try value(for: argument)
+                guard let pid = pid_t(text), pid > 0 else { throw .invalid(argument, text, "a process id") }
+                options.supervisorPID = pid
+            case "--version": options.showVersion = true
+            case "--help", "-h": options.showHelp = true
+            default:
+                guard programFlags.contains(argument) else { throw .unknown(argument) }
+                options.programArguments.append(argument)
+            }
+            index += 1
+        }
+        if options.workers != nil && options.socket == nil { throw .workersWithoutSocket }
+        return options
+    }
+}
+
+enum ServeOptionsError: Error, CustomStringConvertible, Equatable {
+    case missingValue(String)
+    case invalid(String, String, String)
+    case unknown(String)
+    case workersWithoutSocket
+
+    var description: String {
+        switch self {
+        case .missingValue(let flag): "\(flag) needs a value"
+        case .invalid(let flag, let value, let expected): "\(flag) \(value): expected \(expected)"
+        case .unknown(let flag): "unknown option \(flag) (see --help)"
+        case .workersWithoutSocket: "--workers needs --socket: the supervisor binds the socket its workers share"
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Glibc
+internal import CSystem
+import Synchronization
+
+/// SIGTERM and SIGINT as a flag. The signals stay blocked, except while `waitUntilReadable` sits in
+/// `ppoll`, so a request in hand is always finished before the process exits (as php-fpm and
+/// fcgiwrap do), and a signal that arrives between two requests is never lost.
+public final class ShutdownSignal: Sendable {
+    /// Set from the signal handler, which can reach only static storage.
+    private static let requested = Atomic<Bool>(false)
+
+    public init() {
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        sigaddset(&blocked, SIGTERM)
+        sigaddset(&blocked, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in ShutdownSignal.requested.store(true, ordering: .relaxed) }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0  // no SA_RESTART: ppoll returns EINTR
+        sigaction(SIGTERM, &action, nil)
+        sigaction(SIGINT, &action, nil)
+    }
+
+    public var isRequested: Bool { ShutdownSignal.requested.load(ordering: .relaxed) }
+
+    /// Waits until `fd` is readable (true) or a shutdown signal arrives (false).
+    func waitUntilReadable(_ fd: Int32) -> Bool {
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        let ready = csystem_ppoll_one(fd, Int16(POLLIN), &unblocked)
+        return ready > 0 && !isRequested
+    }
+}

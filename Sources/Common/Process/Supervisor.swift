@@ -1,0 +1,132 @@
+import Glibc
+
+/// `--workers N`: binds the socket once, starts N copies of this program with the socket on fd 0
+/// (so each runs in inherited-socket mode, the same path as spawn-fcgi or systemd), starts a new
+/// worker when one dies, with a backoff that grows while workers keep dying young, and on SIGTERM
+/// asks every worker to finish the request in hand, then exits.
+struct Supervisor {
+    let listenFD: Int32
+    let workerCount: Int
+    let workerArguments: [String]
+    let logger: Logger
+    /// How long workers get to finish their requests before SIGKILL.
+    let shutdownGraceSeconds: Double = 30
+
+    private struct Worker {
+        var pid: pid_t
+        var startedAt: Timestamp
+    }
+
+    func run() -> Int32 {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in [SIGTERM, SIGINT, SIGCHLD, SIGHUP] { sigaddset(&signals, signal) }
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+        var workers: [Worker] = []
+        var restartDelaySeconds = 0.1
+        var restartAt: [Timestamp] = []  // one entry per worker waiting to be started again
+        for _ in 0..<workerCount {
+            if let worker = spawn() { workers.append(worker) } else { restartAt.append(.now()) }
+        }
+        logger.info("supervisor started", [("workers", .int(workerCount))])
+
+        while true {
+            var timeout = timespec(tv_sec: 0, tv_nsec: 200_000_000)
+            let signal = sigtimedwait(&signals, nil, &timeout)
+            if signal == SIGTERM || signal == SIGINT {
+                return shutDown(workers.map(\.pid))
+            }
+            // Reap every dead worker (SIGCHLD, or found on a timeout tick).
+            while true {
+                var status: Int32 = 0
+                let pid = waitpid(-1, &status, WNOHANG)
+                guard pid > 0 else { break }
+                guard let index = workers.firstIndex(where: { $0.pid == pid }) else { continue }
+                let lived = workers[index].startedAt.millisecondsUntil(.now()) / 1000
+                workers.remove(at: index)
+                // Workers that die young suggest a persistent fault: back off up to 5 s, never a tight loop.
+                restartDelaySeconds = lived < 10 ? min(restartDelaySeconds * 2, 5) : 0.1
+                logger.warn("worker exited", [("worker_pid", .int(Int(pid))), ("exit", .string(describe(status))),
+                                              ("restart_in_s", .double(restartDelaySeconds))])
+                restartAt.append(Timestamp(microsecondsSinceEpoch: Timestamp.now().microsecondsSinceEpoch
+                                           + Int64(restartDelaySeconds * 1_000_000)))
+            }
+            let now = Timestamp.now()
+            restartAt = restartAt.filter { due in
+                guard due <= now else { return true }
+                if let worker = spawn() { workers.append(worker); return false }
+                return true
+            }
+        }
+    }
+
+    private func spawn() -> Worker? {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, listenFD, 0)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // The child starts with no blocked signals and default dispositions; it installs its own.
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGCHLD, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let executable = currentExecutablePath()
+        let arguments = [executable] + workerArguments + ["--supervised-by", String(getpid())]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, &argv, environ)
+        guard result == 0 else {
+            logger.error("cannot start a worker", [("error", .string(String(cString: strerror(result))))])
+            return nil
+        }
+        return Worker(pid: pid, startedAt: .now())
+    }
+
+    private func shutDown(_ pids: [pid_t]) -> Int32 {
+        logger.info("supervisor stopping", [("workers", .int(pids.count))])
+        var alive = Set(pids)
+        let deadline = Timestamp.now().microsecondsSinceEpoch + Int64(shutdownGraceSeconds * 1_000_000)
+        while !alive.isEmpty && Timestamp.now().microsecondsSinceEpoch < deadline {
+            // Repeated: a worker blocks SIGTERM while it finishes a request and sees it afterwards.
+            for pid in alive { kill(pid, SIGTERM) }
+            usleep(100_000)
+            while true {
+                var status: Int32 = 0
+                let pid = waitpid(-1, &status, WNOHANG)
+                guard pid > 0 else { break }
+                alive.remove(pid)
+            }
+        }
+        for pid in alive {
+            logger.warn("worker did not stop in time, killing it", [("worker_pid", .int(Int(pid)))])
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        return 0
+    }
+
+    private func describe(_ status: Int32) -> String {
+        let signal = status & 0x7F
+        if signal == 0 { return "status \((status >> 8) & 0xFF)" }
+        return "signal \(signal)"
+    }
+}
+
+/// The running binary, from /proc/self/exe, so workers are the same build as their supervisor.
+func currentExecutablePath() -> String {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard count > 0 else { return CommandLine.arguments[0] }
+    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

@@ -1,0 +1,83 @@
+/// Where an event stands. `skipped`: stored, no handler for its event or action.
+public enum EventStatus: String, Sendable, CaseIterable {
+    case pending, processed, failed, skipped
+}
+
+/// A verified delivery about to be stored: the exact raw body and what the headers and body said.
+public struct NewEvent: Sendable {
+    public var deliveryID: String
+    public var hookID: Int64
+    public var event: String
+    public var action: String?
+    public var installationID: Int64?
+    public var repository: String?
+    public var sender: String?
+    public var body: [UInt8]
+    public var contentType: String
+    public var targetType: String?
+    public var targetID: Int64?
+    public var receivedAt: Timestamp
+
+    public init(deliveryID: String, hookID: Int64, event: String, action: String?, installationID: Int64?,
+                repository: String?, sender: String?, body: [UInt8], contentType: String,
+                targetType: String?, targetID: Int64?, receivedAt: Timestamp) {
+        self.deliveryID = deliveryID
+        self.hookID = hookID
+        self.event = event
+        self.action = action
+        self.installationID = installationID
+        self.repository = repository
+        self.sender = sender
+        self.body = body
+        self.contentType = contentType
+        self.targetType = targetType
+        self.targetID = targetID
+        self.receivedAt = receivedAt
+    }
+}
+
+/// What storing one delivery did: a new row, or the row that an earlier arrival of the same
+/// (hook id, delivery id) left, untouched.
+public enum InsertOutcome: Sendable, Equatable {
+    case stored(id: Int64)
+    case duplicate(id: Int64, status: EventStatus)
+
+    public var id: Int64 {
+        switch self {
+        case .stored(let id), .duplicate(let id, _): id
+        }
+    }
+}
+
+/// A stored event as the handlers and the admin see it.
+public struct StoredEvent: Sendable {
+    public var id: Int64
+    public var deliveryID: String
+    public var hookID: Int64
+    public var event: String
+    public var action: String?
+    public var installationID: Int64?
+    public var repository: String?
+    public var sender: String?
+    public var body: [UInt8]
+    public var contentType: String
+    public var receivedAt: String
+    public var status: EventStatus
+    public var attempts: Int
+    public var error: String?
+    public var processedAt: String?
+    public var summary: String?
+}
+
+/// The outcome of running an event's handlers, written back to its row.
+public struct EventOutcome: Sendable, Equatable {
+    public var status: EventStatus
+    public var summary: JSONValue?
+    public var error: String?
+
+    public init(status: EventStatus, summary: JSONValue? = nil, error: String? = nil) {
+        self.status = status
+        self.summary = summary
+        self.error = error
+    }
+}

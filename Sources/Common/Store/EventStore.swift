@@ -1,0 +1,128 @@
+/// The `events` table: every SQL statement that touches it lives in this type, so that a
+/// different store (PostgreSQL) means one new type, not a hunt through handlers.
+public final class EventStore {
+    public let connection: SQLiteConnection
+    private let writeLock: WriteLock
+    private let insertStatement: SQLiteStatement
+    private let findStatement: SQLiteStatement
+    private let outcomeStatement: SQLiteStatement
+
+    private static let columns = """
+        id, delivery_id, hook_id, event, action, installation_id, repository, sender, body, content_type,
+        received_at, status, attempts, error, processed_at, summary
+        """
+
+    /// Opens the database, sets the pragmas and brings the schema up to date.
+    public init(path: String, syncMode: SyncMode, busyTimeoutMilliseconds: Int) throws {
+        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        let writeLock = try WriteLock(path: path + ".lock")
+        self.connection = connection
+        self.writeLock = writeLock
+        // WAL: readers never block the writer, and a commit appends to one file.
+        guard try connection.scalarText("PRAGMA journal_mode = WAL")?.lowercased() == "wal" else {
+            throw SQLiteError(code: 8 /* SQLITE_READONLY */, message: "cannot switch the database to WAL mode", sql: nil)
+        }
+        // FULL: the WAL is fsynced at every commit, so an acknowledged delivery survives power loss.
+        try connection.execute("PRAGMA synchronous = \(syncMode == .full ? "FULL" : "NORMAL")")
+        try connection.execute("PRAGMA foreign_keys = ON")
+        try writeLock.withLock { try Migrations.migrate(connection) }
+        insertStatement = try connection.prepare("""
+            INSERT INTO events (delivery_id, hook_id, event, action, installation_id, repository, sender, body,
+                                content_type, target_type, target_id, received_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (delivery_id, hook_id) DO NOTHING
+            RETURNING id
+            """)
+        findStatement = try connection.prepare("SELECT id, status FROM events WHERE delivery_id = ? AND hook_id = ?")
+        outcomeStatement = try connection.prepare("""
+            UPDATE events SET status = ?, summary = ?, error = ?, processed_at = ?, attempts = attempts + 1
+            WHERE id = ?
+            """)
+    }
+
+    /// Stores `events` in one transaction (one fsync), returning one outcome per event in order.
+    /// A delivery already stored is left as it was, including its first body: GitHub reuses the
+    /// delivery GUID on redelivery (GITHUB.md, section 4). Nothing is acknowledged by the caller
+    /// before this returns, i.e. before the commit.
+    public func insert(_ events: [NewEvent]) throws -> [InsertOutcome] {
+        try writeLock.withLock {
+            try connection.inTransaction {
+                try events.map { event in try insertOne(event) }
+            }
+        }
+    }
+
+    private func insertOne(_ event: NewEvent) throws -> InsertOutcome {
+        try insertStatement.bind([
+            .text(event.deliveryID), .integer(event.hookID), .text(event.event), optionalText(event.action),
+            optionalInteger(event.installationID), optionalText(event.repository), optionalText(event.sender),
+            .blob(event.body), .text(event.contentType), optionalText(event.targetType),
+            optionalInteger(event.targetID), .text(event.receivedAt.iso8601),
+        ])
+        if try insertStatement.step() {
+            let id = insertStatement.int64(0)
+            insertStatement.reset()
+            return .stored(id: id)
+        }
+        insertStatement.reset()
+        try findStatement.bind([.text(event.deliveryID), .integer(event.hookID)])
+        defer { findStatement.reset() }
+        guard try findStatement.step() else {
+            throw SQLiteError(code: 1, message: "conflicting row not found", sql: findStatement.sql)
+        }
+        return .duplicate(id: findStatement.int64(0), status: EventStatus(rawValue: findStatement.text(1) ?? "") ?? .pending)
+    }
+
+    /// Records what the handlers made of event `id`, and counts the attempt.
+    public func recordOutcome(id: Int64, _ outcome: EventOutcome, at time: Timestamp) throws {
+        try writeLock.withLock {
+            try outcomeStatement.run([
+                .text(outcome.status.rawValue), optionalText(outcome.summary?.jsonText), optionalText(outcome.error),
+                .text(time.iso8601), .integer(id),
+            ])
+        }
+    }
+
+    public func event(id: Int64) throws -> StoredEvent? {
+        let statement = try connection.prepare("SELECT \(EventStore.columns) FROM events WHERE id = ?")
+        try statement.bind([.integer(id)])
+        return try statement.step() ? storedEvent(from: statement) : nil
+    }
+
+    public func event(deliveryID: String, hookID: Int64) throws -> StoredEvent? {
+        let statement = try connection.prepare("SELECT \(EventStore.columns) FROM events WHERE delivery_id = ? AND hook_id = ?")
+        try statement.bind([.text(deliveryID), .integer(hookID)])
+        return try statement.step() ? storedEvent(from: statement) : nil
+    }
+
+    /// Ids of events still `pending` that arrived before `time`, oldest first: those whose handling
+    /// was cut short by a crash between the answer and the outcome.
+    public func pendingEventIDs(receivedBefore time: Timestamp, limit: Int) throws -> [Int64] {
+        let statement = try connection.prepare(
+            "SELECT id FROM events WHERE status = 'pending' AND received_at < ? ORDER BY id LIMIT ?")
+        try statement.bind([.text(time.iso8601), .integer(Int64(limit))])
+        var ids: [Int64] = []
+        while try statement.step() { ids.append(statement.int64(0)) }
+        return ids
+    }
+
+    public func count(status: EventStatus? = nil) throws -> Int {
+        let statement = try connection.prepare(
+            status == nil ? "SELECT count(*) FROM events" : "SELECT count(*) FROM events WHERE status = ?")
+        try statement.bind(status.map { [.text($0.rawValue)] } ?? [])
+        try statement.step()
+        return Int(statement.int64(0))
+    }
+
+    private func storedEvent(from row: SQLiteStatement) -> StoredEvent {
+        StoredEvent(
+            id: row.int64(0), deliveryID: row.text(1) ?? "", hookID: row.int64(2), event: row.text(3) ?? "",
+            action: row.text(4), installationID: row.optionalInt64(5), repository: row.text(6), sender: row.text(7),
+            body: row.blob(8), contentType: row.text(9) ?? "", receivedAt: row.text(10) ?? "",
+            status: EventStatus(rawValue: row.text(11) ?? "") ?? .pending, attempts: Int(row.int64(12)),
+            error: row.text(13), processedAt: row.text(14), summary: row.text(15))
+    }
+}
+
+private func optionalText(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
+private func optionalInteger(_ value: Int64?) -> SQLiteValue { value.map { .integer($0) } ?? .null }

@@ -1,0 +1,176 @@
+import Glibc
+internal import CSQLite
+
+/// A value bound to a statement parameter.
+public enum SQLiteValue: Sendable {
+    case null
+    case integer(Int64)
+    case text(String)
+    case blob([UInt8])
+}
+
+/// One SQLite connection. The only owner of its `sqlite3*`, which `deinit` closes. Used by one
+/// thread at a time (SQLITE_OPEN_NOMUTEX); statements keep the connection alive.
+public final class SQLiteConnection {
+    fileprivate let handle: OpaquePointer
+    public let path: String
+
+    /// Opens (creating it 0600 if absent) the database at `path`. The busy timeout is set before
+    /// anything else touches the file, since several workers open it at once (STACK.md, fact 11).
+    public init(path: String, busyTimeoutMilliseconds: Int) throws(SQLiteError) {
+        self.path = path
+        // Create the file ourselves so that its mode is 0600 whatever the umask; SQLite gives the
+        // -wal and -shm files the same mode as the database file.
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { Glibc.close(fd) }
+        var opened: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let result = sqlite3_open_v2(path, &opened, flags, nil)
+        guard result == SQLITE_OK, let opened else {
+            // sqlite3_open_v2 allocates a handle even on failure; it must still be closed.
+            let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close_v2(opened)
+            throw SQLiteError(code: result, message: message, sql: nil)
+        }
+        handle = opened
+        sqlite3_extended_result_codes(handle, 1)
+        sqlite3_busy_timeout(handle, Int32(busyTimeoutMilliseconds))
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    /// Runs one or more statements that bind nothing and return nothing of interest.
+    public func execute(_ sql: String) throws(SQLiteError) {
+        let result = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard result == SQLITE_OK else { throw error(result, sql: sql) }
+    }
+
+    public func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        try SQLiteStatement(connection: self, sql: sql)
+    }
+
+    /// Runs `body` in a transaction (IMMEDIATE takes the write lock at once, so a writer never fails
+    /// half-way on a lock upgrade). Commits on return; on a throw rolls back and rethrows the
+    /// body's error, not the rollback's (as GRDB's `inTransaction` does).
+    public func inTransaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
+        try execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
+        let value: T
+        do {
+            value = try body()
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+        do {
+            try execute("COMMIT")
+        } catch {
+            // A failed COMMIT (disk full, I/O error) may leave the transaction open.
+            if sqlite3_get_autocommit(handle) == 0 { try? execute("ROLLBACK") }
+            throw error
+        }
+        return value
+    }
+
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    public func scalarInt(_ sql: String) throws(SQLiteError) -> Int64? {
+        let statement = try prepare(sql)
+        guard try statement.step() else { return nil }
+        return statement.isNull(0) ? nil : statement.int64(0)
+    }
+
+    public func scalarText(_ sql: String) throws(SQLiteError) -> String? {
+        let statement = try prepare(sql)
+        guard try statement.step() else { return nil }
+        return statement.text(0)
+    }
+
+    fileprivate func error(_ code: Int32, sql: String?) -> SQLiteError {
+        SQLiteError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+}
+
+/// A prepared statement, owned and finalized by this object. Prepare once, then bind, step and
+/// reset for each use.
+public final class SQLiteStatement {
+    private let handle: OpaquePointer
+    private let connection: SQLiteConnection
+    public let sql: String
+
+    fileprivate init(connection: SQLiteConnection, sql: String) throws(SQLiteError) {
+        var prepared: OpaquePointer?
+        let result = sqlite3_prepare_v2(connection.handle, sql, -1, &prepared, nil)
+        guard result == SQLITE_OK, let prepared else { throw connection.error(result, sql: sql) }
+        self.handle = prepared
+        self.connection = connection
+        self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    /// Binds `values` to parameters 1...n after clearing the previous use.
+    public func bind(_ values: [SQLiteValue]) throws(SQLiteError) {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let result: Int32
+            switch value {
+            case .null: result = sqlite3_bind_null(handle, index)
+            case .integer(let number): result = sqlite3_bind_int64(handle, index, number)
+            case .text(let text): result = sqlite3_bind_text(handle, index, text, -1, sqliteTransient)
+            case .blob(let bytes):
+                // SQLite copies the bytes (TRANSIENT); a zero-length blob must still be a blob, not NULL.
+                result = bytes.withUnsafeBytes { buffer in
+                    sqlite3_bind_blob64(handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
+                                        sqlite3_uint64(buffer.count), sqliteTransient)
+                }
+            }
+            guard result == SQLITE_OK else { throw connection.error(result, sql: sql) }
+        }
+    }
+
+    /// Advances to the next row: true while a row is available, false when done.
+    @discardableResult
+    public func step() throws(SQLiteError) -> Bool {
+        let result = sqlite3_step(handle)
+        switch result {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            let failure = connection.error(result, sql: sql)
+            sqlite3_reset(handle)
+            throw failure
+        }
+    }
+
+    /// Binds, runs to completion and resets: for statements that return no rows.
+    public func run(_ values: [SQLiteValue]) throws(SQLiteError) {
+        try bind(values)
+        while try step() {}
+        sqlite3_reset(handle)
+    }
+
+    public func reset() { sqlite3_reset(handle) }
+
+    public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+    public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    public func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
+
+    public func text(_ column: Int32) -> String? {
+        guard let pointer = sqlite3_column_text(handle, column) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    public func blob(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard count > 0, let pointer = sqlite3_column_blob(handle, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}
+
+/// SQLITE_TRANSIENT is a macro that Swift does not import (STACK.md, fact 3).
+private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

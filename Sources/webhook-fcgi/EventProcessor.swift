@@ -1,0 +1,63 @@
+import Common
+
+/// Runs an event's handler after the answer and records the outcome: `processed` with the summary,
+/// `failed` with the error, or `skipped` when no handler is registered for the event.
+struct EventProcessor {
+    let services: Services
+
+    @discardableResult
+    func process(id: Int64, _ event: WebhookEvent) -> EventOutcome {
+        let outcome = EventProcessor.outcome(of: event)
+        do {
+            try services.stores.withStore { store in try store.recordOutcome(id: id, outcome, at: services.now()) }
+        } catch {
+            // The event stays `pending` and is handled again when a worker next starts.
+            services.logger.error("cannot record an event's outcome", [("event_id", .int(Int(id))), ("error", .string("\(error)"))])
+        }
+        if outcome.status == .failed {
+            services.logger.warn("handler failed", [("delivery", .string(event.deliveryID)), ("event", .string(event.name)),
+                                                    ("error", .string(outcome.error ?? ""))])
+        }
+        return outcome
+    }
+
+    static func outcome(of event: WebhookEvent) -> EventOutcome {
+        guard let handler = eventHandlers[event.name] else { return EventOutcome(status: .skipped) }
+        do {
+            return EventOutcome(status: .processed, summary: try handler(event))
+        } catch {
+            return EventOutcome(status: .failed, error: error.description)
+        }
+    }
+
+    /// Handles events left `pending` by a crash between an answer and its outcome. Only events
+    /// received before this process started are taken, so that an event another live worker is
+    /// handling right now is normally left to it (and handlers tolerate a second run anyway).
+    func processPendingEvents(receivedBefore startedAt: Timestamp) {
+        var handled = 0
+        do {
+            while true {
+                let ids = try services.stores.withStore { store in try store.pendingEventIDs(receivedBefore: startedAt, limit: 100) }
+                if ids.isEmpty { break }
+                for id in ids {
+                    guard let stored = try services.stores.withStore({ store in try store.event(id: id) }) else { continue }
+                    let encoding = PayloadEncoding(rawValue: stored.contentType) ?? .json
+                    let payload: JSONValue
+                    do {
+                        payload = try decodePayload(stored.body, encoding: encoding)
+                    } catch {
+                        try services.stores.withStore { store in
+                            try store.recordOutcome(id: id, EventOutcome(status: .failed, error: error.publicMessage), at: services.now())
+                        }
+                        continue
+                    }
+                    process(id: id, WebhookEvent(name: stored.event, deliveryID: stored.deliveryID, payload: payload))
+                    handled += 1
+                }
+            }
+        } catch {
+            services.logger.warn("cannot finish pending events now", [("error", .string("\(error)"))])
+        }
+        if handled > 0 { services.logger.info("finished pending events", [("count", .int(handled))]) }
+    }
+}

@@ -1,0 +1,33 @@
+import Common
+
+/// `push` (GITHUB.md, section 14): no action; `head_commit` is null when the ref was deleted.
+@Sendable func summarizePush(_ event: WebhookEvent) throws(HandlerError) -> JSONValue {
+    let payload = event.payload
+    let ref = try payload.requiredString("ref")
+    let (refType, name): (String, String) =
+        if ref.hasPrefix("refs/heads/") { ("branch", String(ref.dropFirst(11))) }
+        else if ref.hasPrefix("refs/tags/") { ("tag", String(ref.dropFirst(10))) }
+        else { ("other", ref) }
+    let headCommit = payload["head_commit"].flatMap { $0.isNull ? nil : $0 }
+    return [
+        "ref": .string(ref),
+        "ref_type": .string(refType),
+        "name": .string(name),
+        "before": payload.optional("before"),
+        "after": payload.optional("after"),
+        "created": payload.optional("created"),
+        "deleted": payload.optional("deleted"),
+        "forced": payload.optional("forced"),
+        "commit_count": .int(Int64(payload["commits"]?.arrayValue?.count ?? 0)),
+        "head_commit": headCommit.map { commit in
+            ["id": commit.optional("id"), "message": .string(firstLine(commit["message"]?.stringValue ?? ""))]
+        } ?? .null,
+        "pusher": payload.optional("pusher", "name"),
+    ]
+}
+
+/// The subject line of a commit message, capped so a summary stays small.
+func firstLine(_ text: String, limit: Int = 200) -> String {
+    let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+    return line.count > limit ? String(line.prefix(limit)) + "…" : line
+}

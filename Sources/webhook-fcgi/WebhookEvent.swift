@@ -1,0 +1,54 @@
+import Common
+
+/// A stored delivery as the handlers see it: the event name from the header and the parsed body.
+struct WebhookEvent: Sendable {
+    var name: String
+    var action: String?
+    var deliveryID: String
+    var payload: JSONValue
+
+    init(name: String, deliveryID: String, payload: JSONValue) {
+        self.name = name
+        self.deliveryID = deliveryID
+        self.payload = payload
+        self.action = payload["action"]?.stringValue
+    }
+}
+
+/// A handler that cannot make sense of a payload; the event is left `failed` with this text.
+enum HandlerError: Error, Equatable, CustomStringConvertible {
+    case missingField(String)
+
+    var description: String {
+        switch self {
+        case .missingField(let path): "payload has no \(path)"
+        }
+    }
+}
+
+extension JSONValue {
+    /// The string at `path` or a `missingField` error naming the path.
+    func requiredString(_ path: String...) throws(HandlerError) -> String {
+        guard let text = value(at: path)?.stringValue else { throw .missingField(path.joined(separator: ".")) }
+        return text
+    }
+
+    func requiredInt(_ path: String...) throws(HandlerError) -> Int64 {
+        guard let number = value(at: path)?.int64Value else { throw .missingField(path.joined(separator: ".")) }
+        return number
+    }
+
+    func requiredObject(_ key: String) throws(HandlerError) -> JSONValue {
+        guard let member = self[key], case .object = member else { throw .missingField(key) }
+        return member
+    }
+
+    func value(at path: [String]) -> JSONValue? {
+        var current: JSONValue? = self
+        for key in path { current = current?[key] }
+        return current
+    }
+
+    /// The value, or JSON null when absent, for summaries that report what is there.
+    func optional(_ path: String...) -> JSONValue { value(at: path) ?? .null }
+}

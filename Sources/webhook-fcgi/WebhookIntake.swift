@@ -1,0 +1,90 @@
+import Common
+
+/// The intake contract. `receive` is a plain function of the request: it verifies, stores, and
+/// says what to answer and what to run after answering; unit tests call it without FastCGI.
+struct WebhookIntake {
+    static let paths: Set<String> = ["/github/webhook", "/odoo/github/webhook"]
+
+    /// What storing a delivery led to.
+    struct Receipt {
+        var response: HTTPResponse
+        var deliveryID: String
+        var event: String
+        var outcome: InsertOutcome
+        /// Set when handlers must run after the answer: a new event, or a redelivery of a failed one.
+        var eventToProcess: (id: Int64, event: WebhookEvent)?
+    }
+
+    let services: Services
+
+    func respond(_ request: HTTPRequest) -> Reply {
+        do {
+            let receipt = try receive(request)
+            let processor = EventProcessor(services: services)
+            return Reply(
+                response: receipt.response,
+                logFields: [("delivery", .string(receipt.deliveryID)), ("event", .string(receipt.event)),
+                            ("outcome", .string(receipt.outcome.logName))],
+                afterResponse: receipt.eventToProcess.map { work in { processor.process(id: work.id, work.event) } })
+        } catch {
+            let (response, detail) = errorResponse(for: error)
+            var fields: [(String, LogValue)] = [("error", .string(detail))]
+            if let delivery = try? DeliveryHeaders(request) {
+                fields = [("delivery", .string(delivery.deliveryID)), ("event", .string(delivery.event))] + fields
+            }
+            return Reply(response: response, logFields: fields)
+        }
+    }
+
+    /// Cheap checks first, the signature before any parsing, and the answer only after the
+    /// commit: a 2xx always means the delivery is on disk.
+    func receive(_ request: HTTPRequest) throws -> Receipt {
+        guard request.method == "POST" else { throw IntakeError.methodNotAllowed }
+        guard WebhookIntake.paths.contains(request.path) else { throw IntakeError.notFound }
+        // Never accept unsigned deliveries, even by misconfiguration.
+        guard !services.configuration.webhookSecrets.isEmpty else { throw IntakeError.secretNotConfigured }
+        guard let encoding = PayloadEncoding(contentType: request.header("content-type")) else {
+            throw IntakeError.unsupportedContentType
+        }
+        let headers = try DeliveryHeaders(request)
+        guard let signature = HubSignature(header: request.header("x-hub-signature-256")),
+              signature.matchingSecretIndex(body: request.body, secrets: services.configuration.webhookSecrets) != nil
+        else { throw IntakeError.badSignature }
+        let payload = try decodePayload(request.body, encoding: encoding)
+        let event = WebhookEvent(name: headers.event, deliveryID: headers.deliveryID, payload: payload)
+
+        let newEvent = NewEvent(
+            deliveryID: headers.deliveryID, hookID: headers.hookID, event: headers.event, action: event.action,
+            installationID: payload["installation"]["id"]?.int64Value,
+            repository: payload["repository"]["full_name"]?.stringValue,
+            sender: payload["sender"]["login"]?.stringValue,
+            body: request.body, contentType: encoding.rawValue,
+            targetType: headers.targetType, targetID: headers.targetID, receivedAt: services.now())
+        let outcome = try services.stores.withStore { store in try store.insert([newEvent]) }[0]
+
+        switch outcome {
+        case .stored(let id):
+            let message = headers.event == "ping" ? "pong" : "Webhook processed"
+            return Receipt(
+                response: .json(200, ["status": "success", "message": .string(message), "delivery": .string(headers.deliveryID)]),
+                deliveryID: headers.deliveryID, event: headers.event, outcome: outcome, eventToProcess: (id, event))
+        case .duplicate(let id, let status):
+            // A redelivery of a failed event is how an operator retries it: run the handlers again,
+            // on the first body, which is the one stored.
+            let retry: (Int64, WebhookEvent)? = status == .failed ? (id, event) : nil
+            return Receipt(
+                response: .json(200, ["status": "duplicate", "message": "Delivery already received",
+                                      "delivery": .string(headers.deliveryID)]),
+                deliveryID: headers.deliveryID, event: headers.event, outcome: outcome, eventToProcess: retry)
+        }
+    }
+}
+
+extension InsertOutcome {
+    var logName: String {
+        switch self {
+        case .stored: "stored"
+        case .duplicate(_, let status): "duplicate-\(status.rawValue)"
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Common
+import Glibc
+
+/// Wiring only: read the configuration, build the services, serve.
+@main
+struct WebhookMain {
+    static let usage = """
+        Usage: webhook-fcgi [--socket PATH|127.0.0.1:PORT [--workers [N]] [--socket-mode 0660] [--socket-group GROUP]]
+
+        Receives GitHub webhook deliveries over FastCGI, verifies X-Hub-Signature-256, stores each
+        delivery in SQLite and answers only after the commit, then runs the event handlers.
+
+          (no option)      serve the listening socket on fd 0 (spawn-fcgi, systemd), or else one CGI request
+          --socket ADDR    bind a unix socket path or 127.0.0.1:PORT and serve it
+          --workers [N]    with --socket: supervise N worker processes (default: one per core)
+          --socket-mode M  mode of the unix socket (default 0660)
+          --socket-group G group of the unix socket (e.g. www-data, so nginx can connect)
+          --version        print the version
+
+        Configuration comes from the environment and HUBSYNC_CONFIG (default /etc/pulser-hub-sync/hubsync.env):
+        GITHUB_WEBHOOK_SECRET, HUBSYNC_DB, HUBSYNC_MAX_BODY, HUBSYNC_SYNC, HUBSYNC_LOG_LEVEL, HUBSYNC_BUSY_TIMEOUT_MS.
+        """
+
+    static func main() {
+        let program = FastCGIProgram(name: "webhook-fcgi", version: BuildInfo.version, usage: usage)
+        let status = program.run(arguments: Array(CommandLine.arguments.dropFirst()), environment: currentEnvironment()) {
+            configuration, logger, _ in
+            let startedAt = Timestamp.now()
+            let services = Services(configuration: configuration, logger: logger)
+            let intake = WebhookIntake(services: services)
+            return Responder(
+                respond: intake.respond,
+                workerStarted: { EventProcessor(services: services).processPendingEvents(receivedBefore: startedAt) })
+        }
+        exit(status)
+    }
+}

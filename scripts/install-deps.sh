@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build and the tests need, and only those that are missing,
+# so `make run` and `make test` work on a fresh Debian 12 machine (and are quick when all is there).
+set -euo pipefail
+
+packages=(
+  nginx-light          # the front end the tests and `make run` start (no daemon is enabled)
+  libfcgi-dev          # FastCGI responder library (fcgiapp.h, libfcgi.a)
+  libssl-dev           # OpenSSL libcrypto: HMAC, RSA, AES-GCM
+  libsqlite3-dev       # the store
+  libcurl4-openssl-dev # GitHub API client
+  pkg-config           # SwiftPM system-library targets find the C libraries through it
+  sqlite3              # operators' and tests' inspection of the database
+  curl                 # the printed test command and the end-to-end tests
+  python3              # end-to-end test helpers
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts nginx after installing it; we run our own instances, so stop the system one.
+if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true; fi
+if [ -f /run/nginx.pid ]; then $SUDO kill "$(cat /run/nginx.pid)" 2>/dev/null || true; fi
