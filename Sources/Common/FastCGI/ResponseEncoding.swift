@@ -3,7 +3,10 @@
 public func cgiResponseBytes(_ response: HTTPResponse, includeBody: Bool = true) -> [UInt8] {
     var head = "Status: \(response.status) \(HTTPResponse.reasonPhrase(response.status))\r\n"
     for (name, value) in response.headers {
-        head += name + ": " + String(value.filter { $0 != "\r" && $0 != "\n" }) + "\r\n"
+        // Scalars, not Characters: "\r\n" is one Character in Swift and would pass a Character filter.
+        var safeValue = String.UnicodeScalarView()
+        safeValue.append(contentsOf: value.unicodeScalars.filter { $0 != "\r" && $0 != "\n" })
+        head += name + ": " + String(safeValue) + "\r\n"
     }
     head += "Content-Length: \(includeBody ? response.body.count : 0)\r\n\r\n"
     return Array(head.utf8) + (includeBody ? response.body : [])

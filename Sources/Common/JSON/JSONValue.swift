@@ -1,5 +1,7 @@
 /// A parsed JSON document. Numbers keep their source text, so that ids larger than 2^53 and
 /// huge exponents survive untouched; `int64Value` and `doubleValue` interpret them on demand.
+/// Deliberately not `ExpressibleByNilLiteral`: `nil` must stay `Optional.none`, or a closure
+/// returning `nil` would silently produce JSON null.
 public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
@@ -50,7 +52,7 @@ public enum JSONValue: Sendable, Equatable {
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
-    ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral, ExpressibleByNilLiteral
+    ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral
 {
     public init(stringLiteral value: String) { self = .string(value) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
@@ -59,7 +61,6 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Ex
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-    public init(nilLiteral: ()) { self = .null }
 }
 
 extension Optional where Wrapped == JSONValue {

@@ -1,0 +1,28 @@
+# pulser-hub-sync: `make run` and `make test` are the quick start (README.md).
+SHELL := /bin/bash
+PORT ?= 8080
+CONFIGURATION ?= debug
+# Swift lives in /opt/swift on the project's machines; put it on PATH when it is not already.
+export PATH := $(if $(wildcard /opt/swift/usr/bin/swift),/opt/swift/usr/bin:,)$(PATH)
+
+SWIFT_BUILD_FLAGS := -c $(CONFIGURATION)
+BIN_DIR = $(shell swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)
+
+.PHONY: deps build run test clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+
+run: build
+	HUBSYNC_BIN_DIR=$(BIN_DIR) PORT=$(PORT) bash scripts/run-dev.sh
+
+# Unit tests and end-to-end tests (real nginx, real FastCGI processes, real SQLite files).
+test: deps
+	swift build --build-tests
+	HUBSYNC_BIN_DIR=$$(swift build --show-bin-path) swift test --skip-build
+
+clean:
+	rm -rf .build var

@@ -1,0 +1,72 @@
+import Glibc
+import Testing
+@testable import Common
+
+@Suite struct ConfigurationTests {
+    @Test func parsesEnvFiles() throws {
+        let values = try EnvFile.parse("""
+            # a comment
+            export HUBSYNC_DB=/var/lib/x.db
+            GITHUB_WEBHOOK_SECRET="a \\"quoted\\" secret"
+            HUBSYNC_LOG_LEVEL='debug'   
+              HUBSYNC_SYNC=normal # trailing comment
+            EMPTY=
+
+            """, path: "test.env")
+        #expect(values == ["HUBSYNC_DB": "/var/lib/x.db", "GITHUB_WEBHOOK_SECRET": "a \"quoted\" secret",
+                           "HUBSYNC_LOG_LEVEL": "debug", "HUBSYNC_SYNC": "normal", "EMPTY": ""])
+    }
+
+    @Test func namesTheFileAndLineOfAMalformedLine() {
+        #expect(throws: ConfigurationError.malformedLine(path: "x.env", line: 2)) {
+            try EnvFile.parse("A=1\nnot a pair\n", path: "x.env")
+        }
+        #expect(throws: ConfigurationError.malformedLine(path: "x.env", line: 1)) {
+            try EnvFile.parse("A=\"unterminated\n", path: "x.env")
+        }
+    }
+
+    @Test func defaultsAndValues() throws {
+        let defaults = try Configuration(variables: [:])
+        #expect(defaults.webhookSecrets.isEmpty)
+        #expect(defaults.databasePath == "/var/lib/pulser-hub-sync/hubsync.db")
+        #expect(defaults.maxBodyBytes == 25 * 1024 * 1024)
+        #expect(defaults.syncMode == .full)
+        let custom = try Configuration(variables: [
+            "GITHUB_WEBHOOK_SECRET": "old,new", "HUBSYNC_MAX_BODY": "1M", "HUBSYNC_SYNC": "NORMAL",
+            "HUBSYNC_LOG_LEVEL": "warn", "GITHUB_APP_ID": "12345",
+        ])
+        #expect(custom.webhookSecrets == [Array("old".utf8), Array("new".utf8)])
+        #expect(custom.maxBodyBytes == 1_048_576)
+        #expect(custom.syncMode == .normal)
+        #expect(custom.logLevel == .warn)
+        #expect(custom.appID == "12345")
+    }
+
+    @Test(arguments: [
+        ("HUBSYNC_MAX_BODY", "lots"), ("HUBSYNC_MAX_BODY", "0"), ("HUBSYNC_MAX_BODY", "99999999999G"),
+        ("HUBSYNC_SYNC", "off"), ("HUBSYNC_LOG_LEVEL", "loud"), ("HUBSYNC_BUSY_TIMEOUT_MS", "-5"),
+        ("GITHUB_APP_ID", "my-app"),
+    ])
+    func refusesABadValueNamingTheVariable(variable: String, value: String) {
+        do {
+            _ = try Configuration(variables: [variable: value])
+            Issue.record("\(variable)=\(value) was accepted")
+        } catch {
+            #expect(error.description.hasPrefix(variable + ": "))
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test func environmentOverridesTheFile() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/hubsync.env"
+        try writeFile(path, "HUBSYNC_DB=/from/file.db\nHUBSYNC_SYNC=normal\n")
+        let configuration = try Configuration.load(environment: ["HUBSYNC_CONFIG": path, "HUBSYNC_DB": "/from/env.db"])
+        #expect(configuration.databasePath == "/from/env.db")
+        #expect(configuration.syncMode == .normal)
+        #expect(throws: ConfigurationError.self) {
+            try Configuration.load(environment: ["HUBSYNC_CONFIG": directory.path + "/missing.env"])
+        }
+    }
+}

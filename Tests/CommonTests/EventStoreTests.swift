@@ -1,0 +1,93 @@
+import Glibc
+import Testing
+@testable import Common
+
+@Suite struct EventStoreTests {
+    func makeEvent(_ delivery: String, hook: Int64 = 7, body: String = #"{"zen":"x"}"#) -> NewEvent {
+        NewEvent(deliveryID: delivery, hookID: hook, event: "ping", action: nil, installationID: 42,
+                 repository: "octo/hello", sender: "octocat", body: Array(body.utf8), contentType: "application/json",
+                 targetType: "integration", targetID: 1, receivedAt: Timestamp(microsecondsSinceEpoch: 1_700_000_000_123_000))
+    }
+
+    @Test func createsTheDatabasePrivateAndMigrated() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/hubsync.db"
+        let store = try EventStore(path: path, syncMode: .full, busyTimeoutMilliseconds: 1000)
+        #expect(fileMode(path) == 0o600)
+        #expect(try store.connection.scalarInt("PRAGMA user_version") == Int64(Migrations.currentVersion))
+        #expect(try store.connection.scalarText("PRAGMA journal_mode") == "wal")
+        #expect(try store.connection.scalarInt("PRAGMA synchronous") == 2)  // FULL
+        #expect(try store.connection.scalarInt("PRAGMA foreign_keys") == 1)
+        // Opening again migrates nothing twice.
+        let again = try EventStore(path: path, syncMode: .normal, busyTimeoutMilliseconds: 1000)
+        #expect(try again.connection.scalarInt("PRAGMA user_version") == Int64(Migrations.currentVersion))
+        #expect(try again.connection.scalarInt("PRAGMA synchronous") == 1)  // NORMAL
+    }
+
+    @Test func storesOnceAndReportsDuplicatesKeepingTheFirstBody() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .full, busyTimeoutMilliseconds: 1000)
+        let first = try store.insert([makeEvent("d-1", body: #"{"n":1}"#)])
+        guard case .stored(let id) = first[0] else { Issue.record("not stored: \(first)"); return }
+        let second = try store.insert([makeEvent("d-1", body: #"{"n":2}"#)])
+        #expect(second == [.duplicate(id: id, status: .pending)])
+        let stored = try #require(try store.event(id: id))
+        #expect(stored.body == Array(#"{"n":1}"#.utf8))
+        #expect(stored.receivedAt == "2023-11-14T22:13:20.123Z")
+        #expect(stored.repository == "octo/hello")
+        #expect(try store.count() == 1)
+        // The same GUID from another hook is another delivery (GITHUB.md, section 4).
+        let otherHook = try store.insert([makeEvent("d-1", hook: 8)])
+        guard case .stored = otherHook[0] else { Issue.record("other hook not stored"); return }
+        #expect(try store.count() == 2)
+    }
+
+    @Test func aBatchAnswersEachDeliveryIncludingDuplicatesWithinIt() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .full, busyTimeoutMilliseconds: 1000)
+        let outcomes = try store.insert([makeEvent("a"), makeEvent("b"), makeEvent("a")])
+        #expect(outcomes.count == 3)
+        guard case .stored(let firstID) = outcomes[0], case .stored = outcomes[1] else { Issue.record("\(outcomes)"); return }
+        #expect(outcomes[2] == .duplicate(id: firstID, status: .pending))
+        #expect(try store.count() == 2)
+    }
+
+    @Test func recordsOutcomesAndFindsPendingEvents() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .full, busyTimeoutMilliseconds: 1000)
+        let ids = try store.insert([makeEvent("a"), makeEvent("b")]).map(\.id)
+        let later = Timestamp(microsecondsSinceEpoch: 1_800_000_000_000_000)
+        #expect(try store.pendingEventIDs(receivedBefore: later, limit: 10) == ids)
+        #expect(try store.pendingEventIDs(receivedBefore: Timestamp(microsecondsSinceEpoch: 0), limit: 10).isEmpty)
+        try store.recordOutcome(id: ids[0], EventOutcome(status: .processed, summary: ["k": "v"]), at: later)
+        try store.recordOutcome(id: ids[1], EventOutcome(status: .failed, error: "payload has no ref"), at: later)
+        #expect(try store.pendingEventIDs(receivedBefore: later, limit: 10).isEmpty)
+        let processed = try #require(try store.event(id: ids[0]))
+        #expect(processed.status == .processed)
+        #expect(processed.summary == #"{"k":"v"}"#)
+        #expect(processed.attempts == 1)
+        #expect(processed.processedAt == later.iso8601)
+        let failed = try #require(try store.event(deliveryID: "b", hookID: 7))
+        #expect(failed.status == .failed)
+        #expect(failed.error == "payload has no ref")
+        #expect(try store.insert([makeEvent("b")]) == [.duplicate(id: ids[1], status: .failed)])
+        #expect(try store.count(status: .failed) == 1)
+    }
+
+    @Test func aMissingDirectoryIsATransientStorageError() {
+        do {
+            _ = try EventStore(path: "/nonexistent-dir-\(getpid())/h.db", syncMode: .full, busyTimeoutMilliseconds: 100)
+            Issue.record("opened a database in a missing directory")
+        } catch let error as SQLiteError {
+            #expect(error.isTransient)
+            #expect(errorResponse(for: error).response.status == 503)
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func timestampsAreISO8601UTCWithMilliseconds() {
+        #expect(Timestamp(microsecondsSinceEpoch: 0).iso8601 == "1970-01-01T00:00:00.000Z")
+        #expect(Timestamp(microsecondsSinceEpoch: 1_764_151_977_123_456).iso8601 == "2025-11-26T10:12:57.123Z")
+    }
+}

@@ -1,0 +1,68 @@
+import Glibc
+@testable import Common
+@testable import webhook_fcgi
+
+/// A fresh directory under /tmp, removed when the value goes away.
+final class TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        var template = Array("/tmp/hubsync-test-XXXXXX".utf8CString)
+        guard let created = mkdtemp(&template) else { throw SocketError(description: "mkdtemp failed") }
+        path = String(cString: created)
+    }
+
+    deinit { _ = system("rm -rf '\(path)'") }
+}
+
+/// The repository's sibling `shared/` folder, where GitHub's example payloads live.
+let sharedDirectory: String = {
+    if let configured = getenv("HUBSYNC_SHARED_DIR") { return String(cString: configured) }
+    let testFile = #filePath  // <repo>/Tests/WebhookTests/TestSupport.swift
+    let repository = testFile.split(separator: "/").dropLast(3).joined(separator: "/")
+    return "/" + repository + "/../shared"
+}()
+
+func readBytes(_ path: String) throws -> [UInt8] {
+    guard let file = fopen(path, "rb") else { throw SocketError(description: "cannot read \(path)") }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = fread(&chunk, 1, chunk.count, file)
+        bytes.append(contentsOf: chunk[0..<count])
+        if count < chunk.count { break }
+    }
+    return bytes
+}
+
+func examplePayload(_ relativePath: String) throws -> [UInt8] {
+    try readBytes(sharedDirectory + "/payloads/" + relativePath)
+}
+
+let testSecret = "It's a Secret to Everybody"
+
+/// Services over a real SQLite file in `directory`, with a fixed clock.
+func makeServices(in directory: TemporaryDirectory, secrets: [String] = [testSecret], databasePath: String? = nil) -> Services {
+    let configuration = Configuration(
+        webhookSecrets: secrets.map { Array($0.utf8) }, databasePath: databasePath ?? directory.path + "/hubsync.db",
+        busyTimeoutMilliseconds: 200)
+    return Services(configuration: configuration, logger: Logger(program: "test", minimumLevel: .error),
+                    now: { Timestamp(microsecondsSinceEpoch: 1_764_151_977_000_000) })
+}
+
+/// A delivery as GitHub sends it, signed with `secret` over the exact body.
+func delivery(event: String, body: [UInt8], id: String = "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+              secret: String = testSecret, contentType: String = "application/json",
+              path: String = "/github/webhook", method: String = "POST",
+              extraHeaders: [String: String] = [:]) -> HTTPRequest {
+    var headers = [
+        "content-type": contentType, "x-github-event": event, "x-github-delivery": id, "x-github-hook-id": "4242",
+        "x-hub-signature-256": HubSignature.header(for: body, secret: Array(secret.utf8)),
+        "user-agent": "GitHub-Hookshot/044aadd",
+    ]
+    headers.merge(extraHeaders, uniquingKeysWith: { _, new in new })
+    return HTTPRequest(method: method, path: path, headers: headers, body: body)
+}
+
+func bodyJSON(_ response: HTTPResponse) -> JSONValue? { try? JSONParser.parse(response.body) }
