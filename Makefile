@@ -22,7 +22,7 @@ run: build
 # Unit tests and end-to-end tests (real nginx, real FastCGI processes, real SQLite files).
 test: deps
 	swift build --build-tests
-	HUBSYNC_BIN_DIR=$$(swift build --show-bin-path) swift test --skip-build
+	HUBSYNC_BIN_DIR=$$(swift build --show-bin-path) swift test --skip-build --no-parallel
 
 clean:
 	rm -rf .build var

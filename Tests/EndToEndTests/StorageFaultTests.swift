@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+/// Storage that cannot take a write answers 503 (so GitHub records a failure that can be
+/// redelivered), stores nothing, and the service recovers by itself once the fault is gone.
+@Suite(.serialized) struct StorageFaultTests {
+    /// Makes files unwritable even for root: the immutable attribute as root, the mode otherwise.
+    func makeReadOnly(_ paths: [String], _ readOnly: Bool) throws {
+        for path in paths where FileManager.default.fileExists(atPath: path) {
+            let result = getuid() == 0
+                ? try run("/usr/bin/chattr", [readOnly ? "+i" : "-i", path])
+                : try run("/bin/chmod", [readOnly ? "0400" : "0600", path])
+            guard result.status == 0 else { throw TestFailure("cannot change \(path): \(result.stderr)") }
+        }
+    }
+
+    @Test func aReadOnlyDatabaseAnswers503ThenRecovers() throws {
+        let stack = try TestStack(name: "readonly")
+        let body = Array(#"{"zen":"z"}"#.utf8)
+        #expect(try stack.deliver(event: "ping", body: body).status == 200)
+        // The database and its WAL. Not the -shm file: SQLite maps it into memory, and ext4 answers a
+        // write to a mapped page of an immutable file with SIGBUS, a fault no operator action causes.
+        let files = [stack.databasePath, stack.databasePath + "-wal"]
+        try makeReadOnly(files, true)
+        defer { try? makeReadOnly(files, false) }
+        let refused = newDeliveryID()
+        for _ in 0..<4 {  // every worker, whichever takes the request
+            let result = try stack.deliver(event: "ping", body: body, id: refused)
+            #expect(result.status == 503)
+            #expect(result.json?["message"] as? String == "Storage unavailable, try again later")
+        }
+        try makeReadOnly(files, false)
+        #expect(try stack.sql("SELECT count(*) FROM events WHERE delivery_id = '\(refused)'") == "0")
+        #expect(try stack.deliver(event: "ping", body: body, id: refused).status == 200)
+        #expect(try stack.sql("SELECT count(*) FROM events WHERE delivery_id = '\(refused)'") == "1")
+    }
+
+    @Test func aMissingDatabaseDirectoryAnswers503UntilItExists() throws {
+        let directory = try Paths.newRunDirectory("nodir")
+        let databaseDirectory = directory + "/data"
+        let stack = try TestStack(name: "nodir", databasePath: databaseDirectory + "/hubsync.db")
+        let body = Array(#"{"zen":"z"}"#.utf8)
+        #expect(try stack.deliver(event: "ping", body: body).status == 503)
+        try FileManager.default.createDirectory(atPath: databaseDirectory, withIntermediateDirectories: true)
+        #expect(try stack.deliver(event: "ping", body: body).status == 200)
+    }
+
+    @Test func aDatabaseLockedPastTheBusyTimeoutAnswers503() throws {
+        let stack = try TestStack(name: "locked")
+        let body = Array(#"{"zen":"z"}"#.utf8)
+        #expect(try stack.deliver(event: "ping", body: body).status == 200)
+        // Another process holds the write lock for 3 s; the busy timeout is 500 ms.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = ["python3", "-c", """
+            import sqlite3, sys, time
+            db = sqlite3.connect(sys.argv[1], isolation_level=None)
+            db.execute("BEGIN IMMEDIATE")
+            print("locked", flush=True)
+            time.sleep(3)
+            db.execute("COMMIT")
+            """, stack.databasePath]
+        let output = Pipe()
+        holder.standardOutput = output
+        try holder.run()
+        #expect(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self) == "locked\n")
+        let id = newDeliveryID()
+        let result = try stack.deliver(event: "ping", body: body, id: id)
+        #expect(result.status == 503)
+        holder.waitUntilExit()
+        #expect(try stack.sql("SELECT count(*) FROM events WHERE delivery_id = '\(id)'") == "0")
+        #expect(try stack.deliver(event: "ping", body: body, id: id).status == 200)
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+
+/// A real nginx in front of a real webhook-fcgi (supervised workers on a unix socket by default),
+/// with its own SQLite file, started and stopped by the test on a free loopback port.
+final class TestStack {
+    enum Listener {
+        /// `--socket PATH --workers N`
+        case supervised(workers: Int)
+        /// `--socket 127.0.0.1:PORT`, one process
+        case tcp
+        /// A listening socket the test binds and hands over on fd 0, as spawn-fcgi does.
+        case inherited
+    }
+
+    let directory: String
+    let port: UInt16
+    let secret: String
+    let databasePath: String
+    let logPath: String
+    private(set) var program: Process?
+    private var nginx: Process?
+    private var inheritedSocketFD: Int32 = -1
+
+    var socketPath: String { directory + "/webhook.sock" }
+
+    init(name: String, listener: Listener = .supervised(workers: 2), secret: String? = "e2e-secret-\(UUID().uuidString)",
+         environment: [String: String] = [:], databasePath: String? = nil) throws {
+        directory = try Paths.newRunDirectory(name)
+        port = try freePort()
+        self.secret = secret ?? ""
+        self.databasePath = databasePath ?? directory + "/hubsync.db"
+        logPath = directory + "/webhook-fcgi.log"
+        var nginxEnvironment = ProcessInfo.processInfo.environment
+        var arguments: [String] = []
+        switch listener {
+        case .supervised(let workers):
+            arguments = ["--socket", socketPath, "--workers", String(workers)]
+        case .tcp:
+            let fastcgiPort = try freePort()
+            arguments = ["--socket", "127.0.0.1:\(fastcgiPort)"]
+            nginxEnvironment["WEBHOOK_FASTCGI_PASS"] = "127.0.0.1:\(fastcgiPort)"
+        case .inherited:
+            inheritedSocketFD = try bindUnixSocket(socketPath)
+        }
+        var programEnvironment = [
+            "HUBSYNC_DB": self.databasePath, "HUBSYNC_CONFIG": "/dev/null", "HUBSYNC_BUSY_TIMEOUT_MS": "500",
+            "PATH": "/usr/bin:/bin",
+        ]
+        if let secret { programEnvironment["GITHUB_WEBHOOK_SECRET"] = secret }
+        programEnvironment.merge(environment, uniquingKeysWith: { _, new in new })
+        try startProgram(arguments: arguments, environment: programEnvironment)
+        if case .tcp = listener {
+            guard eventually(5, { (try? RawHTTPProbe.canConnect(port: UInt16(arguments[1].split(separator: ":")[1])!)) == true })
+            else { throw TestFailure("webhook-fcgi did not listen: \(log)") }
+        } else {
+            guard eventually(5, { FileManager.default.fileExists(atPath: socketPath) }) else {
+                throw TestFailure("webhook-fcgi did not create its socket: \(log)")
+            }
+        }
+        try startNginx(environment: nginxEnvironment)
+    }
+
+    deinit { stop() }
+
+    private func startProgram(arguments: [String], environment: [String: String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Paths.program("webhook-fcgi"))
+        process.arguments = arguments
+        process.environment = environment
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardOutput = FileHandle.nullDevice
+        if inheritedSocketFD >= 0 {
+            process.standardInput = FileHandle(fileDescriptor: inheritedSocketFD, closeOnDealloc: false)
+        }
+        try process.run()
+        program = process
+    }
+
+    private func startNginx(environment: [String: String]) throws {
+        let render = try run(Paths.repository + "/scripts/render-nginx-conf.sh", [directory, String(port)], environment: environment)
+        guard render.status == 0 else { throw TestFailure("render-nginx-conf.sh: \(render.stderr)") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
+        process.arguments = ["-p", directory, "-c", directory + "/nginx.conf", "-e", directory + "/nginx-error.log"]
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        nginx = process
+        guard eventually(5, { (try? RawHTTPProbe.canConnect(port: port)) == true }) else {
+            throw TestFailure("nginx did not start: \((try? String(contentsOfFile: directory + "/nginx-error.log", encoding: .utf8)) ?? "")")
+        }
+    }
+
+    /// Sends a signed delivery of `event` with `body`.
+    func deliver(event: String, body: [UInt8], id: String = newDeliveryID(), path: String = "/github/webhook",
+                 contentType: String = "application/json") throws -> HTTPResult {
+        try RawHTTP.send(port: port, path: path, headers: deliveryHeaders(event: event, body: body, id: id, secret: secret,
+                                                                           contentType: contentType), body: body)
+    }
+
+    func sql(_ statement: String) throws -> String { try sqlite(databasePath, statement) }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Worker processes of the supervisor, from /proc.
+    func workerPIDs() -> [Int32] {
+        guard let supervisor = program?.processIdentifier else { return [] }
+        let text = (try? String(contentsOfFile: "/proc/\(supervisor)/task/\(supervisor)/children", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").compactMap { Int32($0) }
+    }
+
+    /// SIGTERM to the program; returns its exit status.
+    @discardableResult
+    func stopProgram() -> Int32? {
+        guard let program, program.isRunning else { return program?.terminationStatus }
+        program.terminate()
+        program.waitUntilExit()
+        return program.terminationStatus
+    }
+
+    func restartProgram(arguments: [String], environment: [String: String]) throws {
+        stopProgram()
+        try startProgram(arguments: arguments, environment: environment)
+    }
+
+    func stop() {
+        stopProgram()
+        if let nginx, nginx.isRunning {
+            nginx.terminate()
+            nginx.waitUntilExit()
+        }
+        if inheritedSocketFD >= 0 { close(inheritedSocketFD); inheritedSocketFD = -1 }
+    }
+}
+
+enum RawHTTPProbe {
+    static func canConnect(port: UInt16) throws -> Bool {
+        let fd = try RawHTTP.connect(port: port)
+        close(fd)
+        return true
+    }
+}
+
+/// Binds a listening unix socket the way spawn-fcgi does, for the inherited-socket mode.
+func bindUnixSocket(_ path: String) throws -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+    }
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard bound == 0, listen(fd, 128) == 0 else { throw TestFailure("cannot bind \(path): errno \(errno)") }
+    chmod(path, 0o660)
+    return fd
+}

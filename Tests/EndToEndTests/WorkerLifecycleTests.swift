@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct WorkerLifecycleTests {
+    @Test func aWorkerKilledWithSIGKILLIsReplacedAndServiceGoesOn() throws {
+        let stack = try TestStack(name: "kill")
+        let before = stack.workerPIDs()
+        #expect(before.count == 2)
+        kill(before[0], SIGKILL)
+        #expect(eventually { stack.workerPIDs().count == 2 && !stack.workerPIDs().contains(before[0]) })
+        #expect(stack.log.contains("worker exited"))
+        #expect(stack.log.contains("signal 9"))
+        for _ in 0..<10 {
+            #expect(try stack.deliver(event: "ping", body: Array(#"{"zen":"z"}"#.utf8)).status == 200)
+        }
+    }
+
+    @Test func aWorkerThatKeepsDyingIsRestartedWithBackoffNotInATightLoop() throws {
+        let stack = try TestStack(name: "backoff", listener: .supervised(workers: 1))
+        var killed = 0
+        let deadline = Date().addingTimeInterval(2)
+        while Date() < deadline {
+            if let pid = stack.workerPIDs().first { kill(pid, SIGKILL); killed += 1 }
+            usleep(20_000)
+        }
+        // Backoff doubles from 0.1 s while workers die young: a tight loop would start ~100 workers.
+        #expect(killed >= 3 && killed <= 8, "\(killed) workers started in 2 s")
+        #expect(eventually(8) { stack.workerPIDs().count == 1 })
+        #expect(try stack.deliver(event: "ping", body: Array(#"{"zen":"z"}"#.utf8)).status == 200)
+    }
+
+    /// Events left `pending` (a crash between the answer and the outcome) are handled when a
+    /// worker next starts.
+    @Test func pendingEventsAreHandledWhenWorkersStart() throws {
+        let stack = try TestStack(name: "pending")
+        #expect(try stack.deliver(event: "ping", body: Array(#"{"zen":"z"}"#.utf8)).status == 200)  // creates the schema
+        let body = try Paths.payload("issues/opened.payload.json")
+        try stack.sql("""
+            INSERT INTO events (delivery_id, hook_id, event, action, body, content_type, received_at, status)
+            VALUES ('left-pending', 1, 'issues', 'opened', X'\(hex(body))', 'application/json', '2020-01-01T00:00:00.000Z', 'pending')
+            """)
+        for pid in stack.workerPIDs() { kill(pid, SIGKILL) }
+        #expect(try eventually(10) { try stack.sql("SELECT status FROM events WHERE delivery_id = 'left-pending'") == "processed" })
+        #expect(try stack.sql("SELECT json_extract(summary, '$.title') FROM events WHERE delivery_id = 'left-pending'")
+                == "Spelling error in the README file")
+    }
+
+    /// SIGTERM while deliveries are in flight: every delivery answered 200 is stored, the program
+    /// exits 0 and removes its socket.
+    @Test func sigtermFinishesRequestsInHandAndLosesNothingAcknowledged() throws {
+        let stack = try TestStack(name: "sigterm", environment: ["HUBSYNC_LOG_LEVEL": "warn"])
+        let body = try Paths.payload("push/payload.json")
+        var acknowledged: [String] = []
+        var sockets: [(Int32, String)] = []
+        for _ in 0..<60 {
+            let id = newDeliveryID()
+            let fd = try RawHTTP.connect(port: stack.port)
+            try RawHTTP.write(fd, try RawHTTP.request(port: stack.port, path: "/github/webhook",
+                headers: deliveryHeaders(event: "push", body: body, id: id, secret: stack.secret), body: body))
+            sockets.append((fd, id))
+        }
+        let status = stack.stopProgram()
+        for (fd, id) in sockets {
+            if let result = try? RawHTTP.readResponse(fd), result.status == 200 { acknowledged.append(id) }
+        }
+        #expect(status == 0)
+        #expect(!FileManager.default.fileExists(atPath: stack.socketPath))
+        #expect(stack.workerPIDs().isEmpty)
+        let stored = Set(try stack.sql("SELECT delivery_id FROM events").split(separator: "\n").map(String.init))
+        #expect(acknowledged.allSatisfy { stored.contains($0) }, "acknowledged but not stored: \(acknowledged.filter { !stored.contains($0) })")
+        #expect(!acknowledged.isEmpty)
+    }
+}
