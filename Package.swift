@@ -15,8 +15,9 @@ let package = Package(
         .systemLibrary(name: "CSystem"),
         .target(name: "Common", dependencies: ["CFastCGI", "COpenSSL", "CSQLite", "CSystem"]),
         .executableTarget(name: "webhook-fcgi", dependencies: ["Common"]),
-        .testTarget(name: "CommonTests", dependencies: ["Common"]),
-        .testTarget(name: "WebhookTests", dependencies: ["webhook-fcgi", "Common"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CommonTests", dependencies: ["Common", "TestSupport"]),
+        .testTarget(name: "WebhookTests", dependencies: ["webhook-fcgi", "Common", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Common"]),
     ]
 )

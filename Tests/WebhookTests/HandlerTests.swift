@@ -91,7 +91,7 @@ import Testing
     @Test func everyExamplePayloadOfAHandledEventIsSummarized() throws {
         for (event, folder) in [("push", "push"), ("pull_request", "pull_request"), ("issues", "issues"),
                                 ("workflow_run", "workflow_run"), ("ping", "ping")] {
-            for file in try listFiles(sharedDirectory + "/payloads/" + folder) {
+            for file in try listJSONFiles(sharedDirectory + "/payloads/" + folder) {
                 let outcome = EventProcessor.outcome(of: try self.event(event, folder + "/" + file))
                 #expect(outcome.status == .processed, "\(folder)/\(file): \(outcome.error ?? "")")
             }
@@ -99,13 +99,3 @@ import Testing
     }
 }
 
-func listFiles(_ directory: String) throws -> [String] {
-    guard let handle = opendir(directory) else { throw SocketError(description: "cannot list \(directory)") }
-    defer { closedir(handle) }
-    var names: [String] = []
-    while let entry = readdir(handle) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-        if name.hasSuffix(".json") { names.append(name) }
-    }
-    return names.sorted()
-}

@@ -1,19 +1,7 @@
 import Glibc
+@_exported import TestSupport
 @testable import Common
 @testable import webhook_fcgi
-
-/// A fresh directory under /tmp, removed when the value goes away.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        var template = Array("/tmp/hubsync-test-XXXXXX".utf8CString)
-        guard let created = mkdtemp(&template) else { throw SocketError(description: "mkdtemp failed") }
-        path = String(cString: created)
-    }
-
-    deinit { _ = system("rm -rf '\(path)'") }
-}
 
 /// The repository's sibling `shared/` folder, where GitHub's example payloads live.
 let sharedDirectory: String = {
@@ -22,19 +10,6 @@ let sharedDirectory: String = {
     let repository = testFile.split(separator: "/").dropLast(3).joined(separator: "/")
     return "/" + repository + "/../shared"
 }()
-
-func readBytes(_ path: String) throws -> [UInt8] {
-    guard let file = fopen(path, "rb") else { throw SocketError(description: "cannot read \(path)") }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let count = fread(&chunk, 1, chunk.count, file)
-        bytes.append(contentsOf: chunk[0..<count])
-        if count < chunk.count { break }
-    }
-    return bytes
-}
 
 func examplePayload(_ relativePath: String) throws -> [UInt8] {
     try readBytes(sharedDirectory + "/payloads/" + relativePath)

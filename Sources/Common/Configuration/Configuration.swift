@@ -125,8 +125,13 @@ func parseByteCount(_ text: String) -> Int? {
 
 /// The process environment as a dictionary, read once in `main` and passed down.
 public func currentEnvironment() -> [String: String] {
+    keyValueBlock(environ)
+}
+
+/// A NULL-terminated array of `KEY=VALUE` C strings (the environment, FastCGI parameters).
+func keyValueBlock(_ entries: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> [String: String] {
     var result: [String: String] = [:]
-    var pointer = environ
+    var pointer = entries
     while let entry = pointer.pointee {
         let text = String(cString: entry)
         if let equals = text.firstIndex(of: "=") {

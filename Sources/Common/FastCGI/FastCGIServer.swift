@@ -50,16 +50,7 @@ final class FastCGIServer {
     }
 
     private func parameters() -> [String: String] {
-        var result: [String: String] = [:]
-        guard var pointer = request.pointee.envp else { return result }
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            pointer += 1
-        }
-        return result
+        request.pointee.envp.map(keyValueBlock) ?? [:]
     }
 
     private func read(_ count: Int) -> [UInt8] {
