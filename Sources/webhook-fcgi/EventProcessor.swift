@@ -5,15 +5,11 @@ import Common
 struct EventProcessor {
     let services: Services
 
+    /// Runs the handler and queues the outcome for the writer's next commit (no fsync of its own).
     @discardableResult
     func process(id: Int64, _ event: WebhookEvent) -> EventOutcome {
         let outcome = EventProcessor.outcome(of: event)
-        do {
-            try services.stores.withStore { store in try store.recordOutcome(id: id, outcome, at: services.now()) }
-        } catch {
-            // The event stays `pending` and is handled again when a worker next starts.
-            services.logger.error("cannot record an event's outcome", [("event_id", .int(Int(id))), ("error", .string("\(error)"))])
-        }
+        services.writer.recordOutcome(id: id, outcome, at: services.now())
         if outcome.status == .failed {
             services.logger.warn("handler failed", [("delivery", .string(event.deliveryID)), ("event", .string(event.name)),
                                                     ("error", .string(outcome.error ?? ""))])
@@ -34,21 +30,23 @@ struct EventProcessor {
     /// received before this process started are taken, so that an event another live worker is
     /// handling right now is normally left to it (and handlers tolerate a second run anyway).
     func processPendingEvents(receivedBefore startedAt: Timestamp) {
+        // Reads go through a connection of this thread's own; writes through the writer.
+        let reader = StoreProvider(configuration: services.configuration)
         var handled = 0
+        var lastID: Int64 = 0
         do {
             while true {
-                let ids = try services.stores.withStore { store in try store.pendingEventIDs(receivedBefore: startedAt, limit: 100) }
+                let ids = try reader.withStore { store in try store.pendingEventIDs(receivedBefore: startedAt, after: lastID, limit: 100) }
                 if ids.isEmpty { break }
+                lastID = ids.last!
                 for id in ids {
-                    guard let stored = try services.stores.withStore({ store in try store.event(id: id) }) else { continue }
+                    guard let stored = try reader.withStore({ store in try store.event(id: id) }) else { continue }
                     let encoding = PayloadEncoding(rawValue: stored.contentType) ?? .json
                     let payload: JSONValue
                     do {
                         payload = try decodePayload(stored.body, encoding: encoding)
                     } catch {
-                        try services.stores.withStore { store in
-                            try store.recordOutcome(id: id, EventOutcome(status: .failed, error: error.publicMessage), at: services.now())
-                        }
+                        services.writer.recordOutcome(id: id, EventOutcome(status: .failed, error: error.publicMessage), at: services.now())
                         continue
                     }
                     process(id: id, WebhookEvent(name: stored.event, deliveryID: stored.deliveryID, payload: payload))
@@ -58,6 +56,7 @@ struct EventProcessor {
         } catch {
             services.logger.warn("cannot finish pending events now", [("error", .string("\(error)"))])
         }
+        services.writer.flush()
         if handled > 0 { services.logger.info("finished pending events", [("count", .int(handled))]) }
     }
 }

@@ -1,15 +1,17 @@
 import Common
 
 /// Everything a request may use, built once per process in `main` and passed in; never a global.
-struct Services {
+/// Request threads share it: the writer is internally synchronized, the rest are values.
+struct Services: Sendable {
     let configuration: Configuration
-    let stores: StoreProvider
+    let writer: GroupCommitWriter
     let logger: Logger
     let now: @Sendable () -> Timestamp
 
     init(configuration: Configuration, logger: Logger, now: @escaping @Sendable () -> Timestamp = { .now() }) {
         self.configuration = configuration
-        self.stores = StoreProvider(configuration: configuration)
+        self.writer = GroupCommitWriter(stores: StoreProvider(configuration: configuration),
+                                        maxBatchSize: configuration.maxBatchSize, logger: logger)
         self.logger = logger
         self.now = now
     }

@@ -2,7 +2,7 @@ import Common
 
 /// The intake contract. `receive` is a plain function of the request: it verifies, stores, and
 /// says what to answer and what to run after answering; unit tests call it without FastCGI.
-struct WebhookIntake {
+struct WebhookIntake: Sendable {
     static let paths: Set<String> = ["/github/webhook", "/odoo/github/webhook"]
 
     /// What storing a delivery led to.
@@ -60,7 +60,7 @@ struct WebhookIntake {
             sender: payload["sender"]["login"]?.stringValue,
             body: request.body, contentType: encoding.rawValue,
             targetType: headers.targetType, targetID: headers.targetID, receivedAt: services.now())
-        let outcome = try services.stores.withStore { store in try store.insert([newEvent]) }[0]
+        let outcome = try services.writer.insert(newEvent)
 
         switch outcome {
         case .stored(let id):

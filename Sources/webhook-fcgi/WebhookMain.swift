@@ -18,7 +18,8 @@ struct WebhookMain {
           --version        print the version
 
         Configuration comes from the environment and HUBSYNC_CONFIG (default /etc/pulser-hub-sync/hubsync.env):
-        GITHUB_WEBHOOK_SECRET, HUBSYNC_DB, HUBSYNC_MAX_BODY, HUBSYNC_SYNC, HUBSYNC_LOG_LEVEL, HUBSYNC_BUSY_TIMEOUT_MS.
+        GITHUB_WEBHOOK_SECRET, HUBSYNC_DB, HUBSYNC_MAX_BODY, HUBSYNC_SYNC, HUBSYNC_LOG_LEVEL, HUBSYNC_BUSY_TIMEOUT_MS,
+        HUBSYNC_THREADS, HUBSYNC_BATCH_MAX.
         """
 
     static func main() {
@@ -30,7 +31,13 @@ struct WebhookMain {
             let intake = WebhookIntake(services: services)
             return Responder(
                 respond: intake.respond,
-                workerStarted: { EventProcessor(services: services).processPendingEvents(receivedBefore: startedAt) })
+                workerStarted: { EventProcessor(services: services).processPendingEvents(receivedBefore: startedAt) },
+                workerStopping: {
+                    services.writer.stop()
+                    let statistics = services.writer.currentStatistics
+                    logger.info("writer stopped", [("commits", .int(statistics.commits)), ("writes", .int(statistics.items)),
+                                                   ("largest_batch", .int(statistics.largestBatch))])
+                })
         }
         exit(status)
     }

@@ -14,7 +14,7 @@ import Testing
         let receipt = try WebhookIntake(services: services).receive(delivery(event: "push", body: pushBody, id: "d-1"))
         #expect(receipt.response.status == 200)
         #expect(bodyJSON(receipt.response) == ["status": "success", "message": "Webhook processed", "delivery": "d-1"])
-        let stored = try #require(try services.stores.store().event(deliveryID: "d-1", hookID: 4242))
+        let stored = try #require(try committedStore(services).event(deliveryID: "d-1", hookID: 4242))
         #expect(stored.body == pushBody)
         #expect(stored.event == "push")
         #expect(stored.action == nil)
@@ -34,8 +34,8 @@ import Testing
         #expect(again.response.status == 200)
         #expect(bodyJSON(again.response)?["status"] == "duplicate")
         #expect(again.eventToProcess == nil)
-        #expect(try services.stores.store().count() == 1)
-        #expect(try services.stores.store().event(deliveryID: "same", hookID: 4242)?.body == Array(#"{"zen":"first"}"#.utf8))
+        #expect(try committedStore(services).count() == 1)
+        #expect(try committedStore(services).event(deliveryID: "same", hookID: 4242)?.body == Array(#"{"zen":"first"}"#.utf8))
     }
 
     @Test func aRedeliveryOfAFailedEventRunsItsHandlersAgain() throws {
@@ -47,7 +47,7 @@ import Testing
         let first = try intake.receive(request)
         let work = try #require(first.eventToProcess)
         #expect(EventProcessor(services: services).process(id: work.id, work.event).status == .failed)
-        let stored = try #require(try services.stores.store().event(id: work.id))
+        let stored = try #require(try committedStore(services).event(id: work.id))
         #expect(stored.status == .failed)
         #expect(stored.error == "payload has no ref")
         let second = try intake.receive(request)
@@ -55,7 +55,7 @@ import Testing
         let retry = try #require(second.eventToProcess)
         #expect(retry.id == work.id)
         EventProcessor(services: services).process(id: retry.id, retry.event)
-        #expect(try services.stores.store().event(id: work.id)?.attempts == 2)
+        #expect(try committedStore(services).event(id: work.id)?.attempts == 2)
     }
 
     @Test func pingAnswersPong() throws {
@@ -78,7 +78,7 @@ import Testing
         let receipt = try WebhookIntake(services: services).receive(
             delivery(event: "ping", body: form, id: "f", contentType: "application/x-www-form-urlencoded"))
         #expect(receipt.response.status == 200)
-        let stored = try #require(try services.stores.store().event(deliveryID: "f", hookID: 4242))
+        let stored = try #require(try committedStore(services).event(deliveryID: "f", hookID: 4242))
         #expect(stored.body == form)
         #expect(stored.contentType == "application/x-www-form-urlencoded")
         #expect(receipt.eventToProcess?.event.payload["zen"] == "a + b & c")
@@ -110,7 +110,7 @@ import Testing
         #expect(reply.response.status == status)
         #expect(bodyJSON(reply.response) == ["status": "error", "message": .string(message)])
         #expect(reply.afterResponse == nil)
-        #expect(try services.stores.store().count() == 0)
+        #expect(try committedStore(services).count() == 0)
         if status == 405 { #expect(reply.response.header("Allow") == "POST") }
     }
 

@@ -41,3 +41,9 @@ func delivery(event: String, body: [UInt8], id: String = "72d3162e-cc78-11e3-81a
 }
 
 func bodyJSON(_ response: HTTPResponse) -> JSONValue? { try? JSONParser.parse(response.body) }
+
+/// The store as another process would read it, once everything queued has been committed.
+func committedStore(_ services: Services) throws -> EventStore {
+    services.writer.flush()
+    return try EventStore(path: services.configuration.databasePath, syncMode: .full, busyTimeoutMilliseconds: 1000)
+}

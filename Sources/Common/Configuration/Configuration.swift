@@ -15,6 +15,8 @@ public struct Configuration: Sendable {
     public static let defaultDatabasePath = "/var/lib/pulser-hub-sync/hubsync.db"
     /// GitHub never sends more than 25 MB (GITHUB.md, section 3).
     public static let defaultMaxBodyBytes = 25 * 1024 * 1024
+    public static let defaultRequestThreads = 8
+    public static let defaultMaxBatchSize = 64
 
     /// Active webhook secrets, primary first; any one may match (rotation).
     public var webhookSecrets: [[UInt8]]
@@ -23,6 +25,10 @@ public struct Configuration: Sendable {
     public var syncMode: SyncMode
     public var logLevel: LogLevel
     public var busyTimeoutMilliseconds: Int
+    /// Request threads per worker process: requests in flight that can share one commit.
+    public var requestThreads: Int
+    /// Most writes committed in one transaction.
+    public var maxBatchSize: Int
     public var appID: String?
     public var appClientID: String?
     public var appPrivateKeyPath: String?
@@ -31,6 +37,7 @@ public struct Configuration: Sendable {
     public init(
         webhookSecrets: [[UInt8]] = [], databasePath: String, maxBodyBytes: Int = defaultMaxBodyBytes,
         syncMode: SyncMode = .full, logLevel: LogLevel = .info, busyTimeoutMilliseconds: Int = 5000,
+        requestThreads: Int = Configuration.defaultRequestThreads, maxBatchSize: Int = Configuration.defaultMaxBatchSize,
         appID: String? = nil, appClientID: String? = nil, appPrivateKeyPath: String? = nil,
         appClientSecret: String? = nil
     ) {
@@ -40,6 +47,8 @@ public struct Configuration: Sendable {
         self.syncMode = syncMode
         self.logLevel = logLevel
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.requestThreads = requestThreads
+        self.maxBatchSize = maxBatchSize
         self.appID = appID
         self.appClientID = appClientID
         self.appPrivateKeyPath = appPrivateKeyPath
@@ -96,6 +105,20 @@ public struct Configuration: Sendable {
                 throw .invalidValue(variable: "HUBSYNC_BUSY_TIMEOUT_MS", expected: "milliseconds from 0 to 60000 (got \"\(text)\")")
             }
             busyTimeoutMilliseconds = milliseconds
+        }
+        requestThreads = Configuration.defaultRequestThreads
+        if let text = value("HUBSYNC_THREADS") {
+            guard let count = Int(text), count >= 1, count <= 256 else {
+                throw .invalidValue(variable: "HUBSYNC_THREADS", expected: "a number of threads from 1 to 256 (got \"\(text)\")")
+            }
+            requestThreads = count
+        }
+        maxBatchSize = Configuration.defaultMaxBatchSize
+        if let text = value("HUBSYNC_BATCH_MAX") {
+            guard let count = Int(text), count >= 1, count <= 10_000 else {
+                throw .invalidValue(variable: "HUBSYNC_BATCH_MAX", expected: "a number of writes from 1 to 10000 (got \"\(text)\")")
+            }
+            maxBatchSize = count
         }
         appID = value("GITHUB_APP_ID")
         if let appID, Int64(appID) == nil || Int64(appID)! <= 0 {

@@ -1,16 +1,17 @@
 import Glibc
 internal import CFastCGI
 
-/// A FastCGI responder over libfcgi's reentrant API: the only file that imports CFastCGI. It
-/// serves one request at a time on a listening socket shared with the other workers, and keeps
-/// nothing between requests.
+/// A FastCGI responder over libfcgi's reentrant API: the only file that imports CFastCGI.
+/// Several request threads share the listening socket (itself shared with the other worker
+/// processes); each owns its own `FCGX_Request`, handles one request at a time and keeps nothing
+/// between requests. They take turns waiting for a connection under one lock, as libfcgi's
+/// `examples/threaded.c` does.
 ///
 /// Shutdown without a lost wake-up: SIGTERM stays blocked except inside `ppoll`, which unblocks it
-/// atomically while waiting for a connection. The listening socket is non-blocking, so a worker
-/// that wakes for a connection another worker took gets EAGAIN from accept and waits again,
+/// atomically while waiting for a connection. The listening socket is non-blocking, so a process
+/// that wakes for a connection another process took gets EAGAIN from accept and waits again,
 /// instead of blocking in accept where SIGTERM could not reach it.
-final class FastCGIServer {
-    private let request: UnsafeMutablePointer<FCGX_Request>
+final class FastCGIServer: Sendable {
     private let listenFD: Int32
 
     init(listenFD: Int32) throws(FastCGIError) {
@@ -18,6 +19,32 @@ final class FastCGIServer {
         self.listenFD = listenFD
         let flags = fcntl(listenFD, F_GETFL)
         _ = fcntl(listenFD, F_SETFL, flags | O_NONBLOCK)
+    }
+
+    /// Serves until a shutdown signal, with `threads` request threads; returns when all have
+    /// finished the request in hand.
+    func serve(_ cycle: RequestCycle, shutdown: ShutdownSignal, threads: Int) {
+        let acceptLock = ConditionLock()
+        let workers = (0..<max(1, threads)).map { _ in
+            NativeThread { [self] in
+                do {
+                    try RequestSlot(listenFD: listenFD).serve(cycle, shutdown: shutdown, acceptLock: acceptLock)
+                } catch {
+                    printError("FastCGI request thread: \(error)")
+                }
+            }
+        }
+        for worker in workers { worker.join() }
+    }
+}
+
+/// One thread's `FCGX_Request`, allocated and freed here.
+private final class RequestSlot {
+    private let request: UnsafeMutablePointer<FCGX_Request>
+    private let listenFD: Int32
+
+    init(listenFD: Int32) throws(FastCGIError) {
+        self.listenFD = listenFD
         request = .allocate(capacity: 1)
         guard FCGX_InitRequest(request, listenFD, FCGI_FAIL_ACCEPT_ON_INTR) == 0 else {
             request.deallocate()
@@ -30,14 +57,19 @@ final class FastCGIServer {
         request.deallocate()
     }
 
-    func serve(_ cycle: RequestCycle, shutdown: ShutdownSignal) {
+    func serve(_ cycle: RequestCycle, shutdown: ShutdownSignal, acceptLock: ConditionLock) {
         while !shutdown.isRequested {
-            guard shutdown.waitUntilReadable(listenFD) else { continue }
-            let accepted = FCGX_Accept_r(request)
-            if accepted < 0 {
-                // EAGAIN: another worker took the connection. Anything else (an aborted
+            var acceptError: Int32 = 0
+            let accepted = acceptLock.withLock { () -> Bool in
+                guard !shutdown.isRequested, shutdown.waitUntilReadable(listenFD) else { return false }
+                if FCGX_Accept_r(request) >= 0 { return true }
+                acceptError = errno
+                return false
+            }
+            guard accepted else {
+                // EAGAIN: another process took the connection. Anything else (an aborted
                 // connection) is also transient for a listening socket; never spin on it.
-                if errno != EAGAIN && errno != EWOULDBLOCK { usleep(10_000) }
+                if acceptError != 0 && acceptError != EAGAIN && acceptError != EWOULDBLOCK { usleep(10_000) }
                 continue
             }
             cycle.run(
@@ -48,7 +80,6 @@ final class FastCGIServer {
                 finish: { FCGX_Finish_r(self.request) })
         }
     }
-
     private func parameters() -> [String: String] {
         request.pointee.envp.map(keyValueBlock) ?? [:]
     }

@@ -16,12 +16,18 @@ public struct Reply {
 /// What a FastCGI program does with requests. `respond` is a plain function of a request value,
 /// so unit tests call it without FastCGI; `workerStarted` runs once per worker process before its
 /// first request (the webhook program finishes events a crash left pending there).
-public struct Responder {
-    public var respond: (HTTPRequest) -> Reply
-    public var workerStarted: () -> Void
+///
+/// `respond` is called from several request threads at once; `workerStarted` and `workerStopping`
+/// run on the main thread, before the first and after the last request.
+public struct Responder: Sendable {
+    public var respond: @Sendable (HTTPRequest) -> Reply
+    public var workerStarted: @Sendable () -> Void
+    public var workerStopping: @Sendable () -> Void
 
-    public init(respond: @escaping (HTTPRequest) -> Reply, workerStarted: @escaping () -> Void = {}) {
+    public init(respond: @escaping @Sendable (HTTPRequest) -> Reply, workerStarted: @escaping @Sendable () -> Void = {},
+                workerStopping: @escaping @Sendable () -> Void = {}) {
         self.respond = respond
         self.workerStarted = workerStarted
+        self.workerStopping = workerStopping
     }
 }

@@ -1,7 +1,7 @@
 /// The steps every request goes through, whatever carries it (FastCGI or CGI): check the
 /// announced length, read the body, ask the responder, write, log, then run the after-work.
 /// `readBody` reads up to n bytes (fewer at end of input); `drain` discards what is left.
-struct RequestCycle {
+struct RequestCycle: Sendable {
     let responder: Responder
     let maxBodyBytes: Int
     let logger: Logger

@@ -82,12 +82,14 @@ public struct FastCGIProgram {
         guard let listenFD, let shutdown else {
             CGIGateway.serveOne(cycle, environment: environment)
             responder.workerStarted()  // CGI: finish what an earlier crash left, after answering
+            responder.workerStopping()
             return 0
         }
         do {
             let server = try FastCGIServer(listenFD: listenFD)
             responder.workerStarted()
-            server.serve(cycle, shutdown: shutdown)
+            server.serve(cycle, shutdown: shutdown, threads: configuration.requestThreads)
+            responder.workerStopping()
         } catch {
             printError("\(name): \(error)")
             return 70

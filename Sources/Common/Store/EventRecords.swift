@@ -81,3 +81,16 @@ public struct EventOutcome: Sendable, Equatable {
         self.error = error
     }
 }
+
+/// One unit of work for a write transaction.
+public enum WriteItem: Sendable {
+    case insert(NewEvent)
+    case outcome(id: Int64, EventOutcome, at: Timestamp)
+}
+
+/// What became of one `WriteItem` once its transaction committed (or did not).
+public enum WriteResult {
+    case inserted(InsertOutcome)
+    case recorded
+    case failed(Error)
+}

@@ -6,6 +6,9 @@ public final class EventStore {
     private let insertStatement: SQLiteStatement
     private let findStatement: SQLiteStatement
     private let outcomeStatement: SQLiteStatement
+    private let savepointStatement: SQLiteStatement
+    private let releaseStatement: SQLiteStatement
+    private let rollbackToStatement: SQLiteStatement
 
     private static let columns = """
         id, delivery_id, hook_id, event, action, installation_id, repository, sender, body, content_type,
@@ -38,16 +41,64 @@ public final class EventStore {
             UPDATE events SET status = ?, summary = ?, error = ?, processed_at = ?, attempts = attempts + 1
             WHERE id = ?
             """)
+        savepointStatement = try connection.prepare("SAVEPOINT item")
+        releaseStatement = try connection.prepare("RELEASE item")
+        rollbackToStatement = try connection.prepare("ROLLBACK TO item")
     }
 
-    /// Stores `events` in one transaction (one fsync), returning one outcome per event in order.
+    /// Applies `items` in one transaction, so one fsync covers them all (group commit), and
+    /// returns one result per item, in order. Each item runs in its own savepoint: an item that
+    /// fails (a constraint, a bad value) is undone alone and reported, the others commit. A storage
+    /// fault (read-only, full, I/O error, busy), a transaction SQLite itself abandoned, or a failed
+    /// COMMIT throws for the whole batch: nothing of it may be acknowledged.
+    ///
     /// A delivery already stored is left as it was, including its first body: GitHub reuses the
-    /// delivery GUID on redelivery (GITHUB.md, section 4). Nothing is acknowledged by the caller
-    /// before this returns, i.e. before the commit.
-    public func insert(_ events: [NewEvent]) throws -> [InsertOutcome] {
+    /// delivery GUID on redelivery (GITHUB.md, section 4).
+    public func commit(_ items: [WriteItem]) throws -> [WriteResult] {
         try writeLock.withLock {
             try connection.inTransaction {
-                try events.map { event in try insertOne(event) }
+                var results: [WriteResult] = []
+                results.reserveCapacity(items.count)
+                for item in items {
+                    try savepointStatement.run([])
+                    do {
+                        results.append(try apply(item))
+                        try releaseStatement.run([])
+                    } catch {
+                        // A storage fault is no fault of this item: fail the batch, so that the
+                        // connection is reopened and nothing of the batch is acknowledged.
+                        if let storageError = error as? SQLiteError, storageError.isTransient { throw error }
+                        guard connection.isInTransaction else { throw error }
+                        try rollbackToStatement.run([])
+                        try releaseStatement.run([])
+                        results.append(.failed(error))
+                    }
+                }
+                return results
+            }
+        }
+    }
+
+    private func apply(_ item: WriteItem) throws -> WriteResult {
+        switch item {
+        case .insert(let event):
+            return .inserted(try insertOne(event))
+        case .outcome(let id, let outcome, let time):
+            try outcomeStatement.run([
+                .text(outcome.status.rawValue), optionalText(outcome.summary?.jsonText), optionalText(outcome.error),
+                .text(time.iso8601), .integer(id),
+            ])
+            return .recorded
+        }
+    }
+
+    /// Stores `events` in one transaction; one outcome per event, in order.
+    public func insert(_ events: [NewEvent]) throws -> [InsertOutcome] {
+        try commit(events.map { .insert($0) }).map { result in
+            switch result {
+            case .inserted(let outcome): return outcome
+            case .failed(let error): throw error
+            case .recorded: preconditionFailure("an insert recorded an outcome")
             }
         }
     }
@@ -75,12 +126,7 @@ public final class EventStore {
 
     /// Records what the handlers made of event `id`, and counts the attempt.
     public func recordOutcome(id: Int64, _ outcome: EventOutcome, at time: Timestamp) throws {
-        try writeLock.withLock {
-            try outcomeStatement.run([
-                .text(outcome.status.rawValue), optionalText(outcome.summary?.jsonText), optionalText(outcome.error),
-                .text(time.iso8601), .integer(id),
-            ])
-        }
+        if case .failed(let error) = try commit([.outcome(id: id, outcome, at: time)])[0] { throw error }
     }
 
     public func event(id: Int64) throws -> StoredEvent? {
@@ -97,10 +143,10 @@ public final class EventStore {
 
     /// Ids of events still `pending` that arrived before `time`, oldest first: those whose handling
     /// was cut short by a crash between the answer and the outcome.
-    public func pendingEventIDs(receivedBefore time: Timestamp, limit: Int) throws -> [Int64] {
+    public func pendingEventIDs(receivedBefore time: Timestamp, after lastID: Int64 = 0, limit: Int) throws -> [Int64] {
         let statement = try connection.prepare(
-            "SELECT id FROM events WHERE status = 'pending' AND received_at < ? ORDER BY id LIMIT ?")
-        try statement.bind([.text(time.iso8601), .integer(Int64(limit))])
+            "SELECT id FROM events WHERE status = 'pending' AND id > ? AND received_at < ? ORDER BY id LIMIT ?")
+        try statement.bind([.integer(lastID), .text(time.iso8601), .integer(Int64(limit))])
         var ids: [Int64] = []
         while try statement.step() { ids.append(statement.int64(0)) }
         return ids

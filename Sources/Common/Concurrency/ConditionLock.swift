@@ -1,0 +1,33 @@
+import Glibc
+
+/// A pthread mutex with one condition variable: the only owner of both. The FastCGI programs run
+/// plain threads (no Dispatch, no Foundation), and group commit needs threads to wait for a commit.
+public final class ConditionLock: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+
+    public init() {
+        mutex = .allocate(capacity: 1)
+        condition = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+
+    /// Waits until signalled; call only while holding the lock (inside `withLock`).
+    public func wait() { pthread_cond_wait(condition, mutex) }
+
+    public func broadcast() { pthread_cond_broadcast(condition) }
+}

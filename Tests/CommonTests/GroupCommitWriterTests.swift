@@ -1,0 +1,121 @@
+import Glibc
+import Synchronization
+import Testing
+@testable import Common
+
+@Suite struct GroupCommitWriterTests {
+    func event(_ id: String) -> NewEvent {
+        NewEvent(deliveryID: id, hookID: 1, event: "ping", action: nil, installationID: nil, repository: nil, sender: nil,
+                 body: Array(#"{"zen":"x"}"#.utf8), contentType: "application/json", targetType: nil, targetID: nil,
+                 receivedAt: .now())
+    }
+
+    func makeWriter(_ directory: TemporaryDirectory, maxBatchSize: Int = 64) -> (GroupCommitWriter, String) {
+        let path = directory.path + "/h.db"
+        let stores = StoreProvider(configuration: Configuration(databasePath: path, busyTimeoutMilliseconds: 1000))
+        return (GroupCommitWriter(stores: stores, maxBatchSize: maxBatchSize, logger: Logger(program: "test", minimumLevel: .error)), path)
+    }
+
+    /// 16 threads x 50 deliveries each, with a duplicate of every delivery from another thread:
+    /// every call returns only after its commit, duplicates are reported, and the writer shared
+    /// commits between deliveries.
+    @Test func concurrentDeliveriesShareCommitsAndDuplicatesAreReported() throws {
+        let directory = try TemporaryDirectory()
+        let (writer, path) = makeWriter(directory)
+        let stored = Atomic<Int>(0), duplicates = Atomic<Int>(0), failures = Atomic<Int>(0)
+        let threads = (0..<16).map { index in
+            NativeThread { [self] in
+                for number in 0..<50 {
+                    // Threads 2k and 2k+1 send the same ids: a duplicate often lands in the same batch.
+                    let id = "t\(index / 2)-\(number)"
+                    do {
+                        switch try writer.insert(event(id)) {
+                        case .stored: stored.add(1, ordering: .relaxed)
+                        case .duplicate: duplicates.add(1, ordering: .relaxed)
+                        }
+                    } catch {
+                        failures.add(1, ordering: .relaxed)
+                    }
+                }
+            }
+        }
+        for thread in threads { thread.join() }
+        writer.stop()
+        #expect(failures.load(ordering: .relaxed) == 0)
+        #expect(stored.load(ordering: .relaxed) == 400)
+        #expect(duplicates.load(ordering: .relaxed) == 400)
+        let statistics = writer.currentStatistics
+        #expect(statistics.items == 800)
+        #expect(statistics.commits < 800, "no commit was shared: \(statistics)")
+        #expect(statistics.largestBatch > 1)
+        let store = try EventStore(path: path, syncMode: .full, busyTimeoutMilliseconds: 1000)
+        #expect(try store.count() == 400)
+    }
+
+    @Test func theBatchSizeIsBounded() throws {
+        let directory = try TemporaryDirectory()
+        let (writer, _) = makeWriter(directory, maxBatchSize: 4)
+        let threads = (0..<12).map { index in NativeThread { [self] in for n in 0..<20 { _ = try? writer.insert(event("b\(index)-\(n)")) } } }
+        for thread in threads { thread.join() }
+        writer.stop()
+        #expect(writer.currentStatistics.largestBatch <= 4)
+        #expect(writer.currentStatistics.items == 240)
+    }
+
+    @Test func aRowThatFailsAConstraintFailsAloneInItsBatch() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .full, busyTimeoutMilliseconds: 1000)
+        try store.connection.execute("""
+            CREATE TEMP TRIGGER reject_poison BEFORE INSERT ON events WHEN NEW.delivery_id = 'poison'
+            BEGIN SELECT RAISE(ABORT, 'rejected by the test'); END
+            """)
+        let results = try store.commit([.insert(event("a")), .insert(event("poison")), .insert(event("b"))])
+        guard case .inserted(.stored) = results[0], case .failed(let error) = results[1], case .inserted(.stored) = results[2] else {
+            Issue.record("\(results)")
+            return
+        }
+        #expect("\(error)".contains("rejected by the test"))
+        #expect(try store.count() == 2)
+    }
+
+    @Test func aFailedCommitFailsEveryItemOfTheBatch() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .full, busyTimeoutMilliseconds: 1000)
+        // A deferred foreign key that a trigger violates: checked, and failed, at COMMIT.
+        try store.connection.execute("""
+            CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY);
+            CREATE TEMP TABLE child (parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);
+            CREATE TEMP TRIGGER poison_commit AFTER INSERT ON events WHEN NEW.delivery_id = 'poison'
+            BEGIN INSERT INTO child VALUES (42); END
+            """)
+        #expect(throws: SQLiteError.self) { try store.commit([.insert(event("a")), .insert(event("poison"))]) }
+        #expect(try store.count() == 0)
+        #expect(!store.connection.isInTransaction)
+    }
+
+    @Test func aStorageFaultInOneItemFailsTheWholeBatchAndIsReportedAs503() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .full, busyTimeoutMilliseconds: 1000)
+        try store.connection.execute("PRAGMA query_only = 1")  // every write now fails with SQLITE_READONLY
+        do {
+            _ = try store.commit([.insert(event("a")), .insert(event("b"))])
+            Issue.record("a read-only store accepted a batch")
+        } catch let error as SQLiteError {
+            #expect(error.isTransient)
+            #expect(errorResponse(for: error).response.status == 503)
+        }
+        try store.connection.execute("PRAGMA query_only = 0")
+        #expect(try store.count() == 0)
+    }
+
+    @Test func outcomesRideAlongAndFlushWaitsForThem() throws {
+        let directory = try TemporaryDirectory()
+        let (writer, path) = makeWriter(directory)
+        guard case .stored(let id) = try writer.insert(event("o")) else { Issue.record("not stored"); return }
+        writer.recordOutcome(id: id, EventOutcome(status: .processed, summary: ["ok": true]), at: .now())
+        writer.flush()
+        let store = try EventStore(path: path, syncMode: .full, busyTimeoutMilliseconds: 1000)
+        #expect(try store.event(id: id)?.status == .processed)
+        writer.stop()
+    }
+}
