@@ -5,17 +5,20 @@ public enum SocketAddress: Equatable, Sendable {
     case unix(path: String)
     case tcp(host: String, port: UInt16)
 
+    /// `127.0.0.1:9000` or `localhost:9000` is TCP; anything else is a unix socket path
+    /// (absolute or relative).
     public init?(_ text: String) {
-        if text.hasPrefix("/") || text.hasPrefix(".") {
-            self = .unix(path: text)
+        guard !text.isEmpty else { return nil }
+        if let colon = text.lastIndex(of: ":"), !text.contains("/") {
+            var host = String(text[..<colon])
+            if host == "localhost" { host = "127.0.0.1" }
+            guard let port = UInt16(text[text.index(after: colon)...]), port > 0, !host.isEmpty,
+                  inet_addr(host) != INADDR_NONE
+            else { return nil }
+            self = .tcp(host: host, port: port)
             return
         }
-        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]), port > 0 else {
-            return nil
-        }
-        let host = String(text[..<colon])
-        guard !host.isEmpty, inet_addr(host) != INADDR_NONE else { return nil }
-        self = .tcp(host: host, port: port)
+        self = .unix(path: text)
     }
 }
 
