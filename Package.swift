@@ -14,10 +14,12 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSystem"),
         .target(name: "Common", dependencies: ["CFastCGI", "COpenSSL", "CSQLite", "CSystem"]),
-        .executableTarget(name: "webhook-fcgi", dependencies: ["Common"]),
+        .target(name: "Webhooks", dependencies: ["Common"]),
+        .executableTarget(name: "webhook-fcgi", dependencies: ["Common", "Webhooks"]),
+        .executableTarget(name: "hubsync-bench", dependencies: ["Common", "Webhooks"], path: "bench/Sources/hubsync-bench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CommonTests", dependencies: ["Common", "TestSupport"]),
-        .testTarget(name: "WebhookTests", dependencies: ["webhook-fcgi", "Common", "TestSupport"]),
+        .testTarget(name: "WebhookTests", dependencies: ["Webhooks", "Common", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Common"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Common
+import Webhooks
 import Glibc
 
 /// Wiring only: read the configuration, build the services, serve.
@@ -16,6 +17,8 @@ struct WebhookMain {
           --socket-mode M  mode of the unix socket (default 0660)
           --socket-group G group of the unix socket (e.g. www-data, so nginx can connect)
           --version        print the version
+          --bench-trivial  answer 200 at once without verifying or storing: only for `make bench`, to measure
+                           the nginx -> FastCGI ceiling on the same configuration
 
         Configuration comes from the environment and HUBSYNC_CONFIG (default /etc/pulser-hub-sync/hubsync.env):
         GITHUB_WEBHOOK_SECRET, HUBSYNC_DB, HUBSYNC_MAX_BODY, HUBSYNC_SYNC, HUBSYNC_LOG_LEVEL, HUBSYNC_BUSY_TIMEOUT_MS,
@@ -23,9 +26,13 @@ struct WebhookMain {
         """
 
     static func main() {
-        let program = FastCGIProgram(name: "webhook-fcgi", version: BuildInfo.version, usage: usage)
+        let program = FastCGIProgram(name: "webhook-fcgi", version: BuildInfo.version, usage: usage,
+                                     programFlags: ["--bench-trivial"])
         let status = program.run(arguments: Array(CommandLine.arguments.dropFirst()), environment: currentEnvironment()) {
-            configuration, logger, _ in
+            configuration, logger, flags in
+            if flags.contains("--bench-trivial") {
+                return Responder(respond: { _ in Reply(response: .json(200, ["status": "ok"])) })
+            }
             let startedAt = Timestamp.now()
             let services = Services(configuration: configuration, logger: logger)
             let intake = WebhookIntake(services: services)

@@ -1,12 +1,12 @@
 import Glibc
 import Testing
 @testable import Common
-@testable import webhook_fcgi
+@testable import Webhooks
 
 /// Each handler on GitHub's own example payloads (../shared/payloads), called as a plain function.
 @Suite struct HandlerTests {
     func event(_ name: String, _ file: String) throws -> WebhookEvent {
-        WebhookEvent(name: name, deliveryID: "d", payload: try JSONParser.parse(try examplePayload(file)))
+        WebhookEvent(name: name, deliveryID: "d", payload: try JSONDocument(parsing: try examplePayload(file)).root)
     }
 
     @Test func pushSummary() throws {
@@ -27,7 +27,7 @@ import Testing
             "commits": [["id": "b", "message": "Fix it\n\nLong body"], ["id": "c", "message": "x"]],
             "head_commit": ["id": "b", "message": "Fix it\n\nLong body"], "pusher": ["name": "octo", "email": .null],
         ]
-        let summary = try summarizePush(WebhookEvent(name: "push", deliveryID: "d", payload: payload))
+        let summary = try summarizePush(WebhookEvent(name: "push", deliveryID: "d", payload: parsed(payload)))
         #expect(summary["ref_type"] == "branch")
         #expect(summary["name"] == "main")
         #expect(summary["commit_count"] == 2)
@@ -37,7 +37,7 @@ import Testing
 
     @Test func pushWithoutRefFails() {
         #expect(throws: HandlerError.missingField("ref")) {
-            try summarizePush(WebhookEvent(name: "push", deliveryID: "d", payload: ["after": "x"]))
+            try summarizePush(WebhookEvent(name: "push", deliveryID: "d", payload: parsed(["after": "x"])))
         }
     }
 
@@ -83,8 +83,8 @@ import Testing
     }
 
     @Test func unknownEventsAreSkippedAndHandlerErrorsFail() {
-        #expect(EventProcessor.outcome(of: WebhookEvent(name: "star", deliveryID: "d", payload: [:])).status == .skipped)
-        let failed = EventProcessor.outcome(of: WebhookEvent(name: "issues", deliveryID: "d", payload: ["action": "opened"]))
+        #expect(EventProcessor.outcome(of: WebhookEvent(name: "star", deliveryID: "d", payload: parsed([:]))).status == .skipped)
+        let failed = EventProcessor.outcome(of: WebhookEvent(name: "issues", deliveryID: "d", payload: parsed(["action": "opened"])))
         #expect(failed == EventOutcome(status: .failed, error: "payload has no issue"))
     }
 

@@ -1,7 +1,7 @@
 import Glibc
 import Testing
 @testable import Common
-@testable import webhook_fcgi
+@testable import Webhooks
 
 @Suite struct IntakeTests {
     let pushBody: [UInt8]
@@ -81,7 +81,7 @@ import Testing
         let stored = try #require(try committedStore(services).event(deliveryID: "f", hookID: 4242))
         #expect(stored.body == form)
         #expect(stored.contentType == "application/x-www-form-urlencoded")
-        #expect(receipt.eventToProcess?.event.payload["zen"] == "a + b & c")
+        #expect(receipt.eventToProcess?.event.payload["zen"]?.stringValue == "a + b & c")
     }
 
     /// Each rejection: its status, its message, and nothing stored.

@@ -1,6 +1,6 @@
 import Testing
 @testable import Common
-@testable import webhook_fcgi
+@testable import Webhooks
 
 @Suite struct RecoveryTests {
     /// A crash between the answer and the outcome leaves an event `pending`; the next worker to

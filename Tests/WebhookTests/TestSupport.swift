@@ -1,7 +1,7 @@
 import Glibc
 @_exported import TestSupport
 @testable import Common
-@testable import webhook_fcgi
+@testable import Webhooks
 
 /// The repository's sibling `shared/` folder, where GitHub's example payloads live.
 let sharedDirectory: String = {
@@ -46,4 +46,9 @@ func bodyJSON(_ response: HTTPResponse) -> JSONValue? { try? JSONParser.parse(re
 func committedStore(_ services: Services) throws -> EventStore {
     services.writer.flush()
     return try EventStore(path: services.configuration.databasePath, syncMode: .full, busyTimeoutMilliseconds: 1000)
+}
+
+/// A payload written as a literal, parsed by the real parser.
+func parsed(_ value: JSONValue) -> JSONNode {
+    try! JSONDocument(parsing: Array(value.jsonText.utf8)).root
 }

@@ -5,19 +5,32 @@ import Glibc
 public final class ConditionLock: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
+    /// Set when this object borrows another's mutex; that object owns and frees it.
+    private let mutexOwner: ConditionLock?
 
     public init() {
         mutex = .allocate(capacity: 1)
         condition = .allocate(capacity: 1)
+        mutexOwner = nil
         pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    /// A second condition on the same mutex as `other`, which it keeps alive.
+    public init(sharingMutexOf other: ConditionLock) {
+        mutex = other.mutex
+        mutexOwner = other
+        condition = .allocate(capacity: 1)
         pthread_cond_init(condition, nil)
     }
 
     deinit {
         pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
         condition.deallocate()
-        mutex.deallocate()
+        if mutexOwner == nil {
+            pthread_mutex_destroy(mutex)
+            mutex.deallocate()
+        }
     }
 
     public func withLock<T>(_ body: () throws -> T) rethrows -> T {
@@ -30,4 +43,6 @@ public final class ConditionLock: @unchecked Sendable {
     public func wait() { pthread_cond_wait(condition, mutex) }
 
     public func broadcast() { pthread_cond_broadcast(condition) }
+
+    public func signal() { pthread_cond_signal(condition) }
 }

@@ -5,6 +5,7 @@
 public enum CGIParameters {
     public static func request(from parameters: [String: String], body: [UInt8]) -> HTTPRequest {
         var headers: [String: String] = [:]
+        headers.reserveCapacity(16)
         for (name, value) in parameters {
             if name.hasPrefix("HTTP_") {
                 headers[headerName(name.dropFirst(5))] = value
@@ -26,7 +27,14 @@ public enum CGIParameters {
         return length
     }
 
+    /// `X_GITHUB_EVENT` -> `x-github-event`, byte by byte (ASCII only, as CGI names are).
     private static func headerName(_ name: Substring) -> String {
-        String(name.lowercased().map { $0 == "_" ? "-" : $0 })
+        var bytes = Array(name.utf8)
+        for index in bytes.indices {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "_") { bytes[index] = UInt8(ascii: "-") }
+            else if byte >= 65 && byte <= 90 { bytes[index] = byte + 32 }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -15,7 +15,7 @@ public struct HTTPResponse: Sendable, Equatable {
         HTTPResponse(
             status: status,
             headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")] + headers,
-            body: Array((value.jsonText + "\n").utf8))
+            body: JSONText.bytes(value) + [0x0A])
     }
 
     /// `{"status":"error","message":...}`, the shape of every rejection.

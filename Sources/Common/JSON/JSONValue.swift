@@ -8,11 +8,11 @@ public enum JSONValue: Sendable, Equatable {
     case number(String)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONObject)
 
     /// The member `key` of an object; nil for a missing member or a value that is no object.
     public subscript(key: String) -> JSONValue? {
-        if case .object(let members) = self { return members[key] }
+        if case .object(let object) = self { return object[key] }
         return nil
     }
 
@@ -41,8 +41,8 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
-    public var objectValue: [String: JSONValue]? {
-        if case .object(let members) = self { return members }
+    public var objectValue: JSONObject? {
+        if case .object(let object) = self { return object }
         return nil
     }
 
@@ -58,7 +58,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Ex
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(integerLiteral value: Int) { self = .number(String(value)) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+        self = .object(JSONObject(elements.map { (key: $0.0, value: $0.1) }))
     }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
 }
@@ -66,4 +66,35 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Ex
 extension Optional where Wrapped == JSONValue {
     /// Member access through optionals: `payload["repository"]["full_name"]`.
     public subscript(key: String) -> JSONValue? { self?[key] }
+}
+
+/// An object's members in document order. A plain array rather than a dictionary: payload objects
+/// have a few dozen members and handlers look up a handful, so hashing every key while parsing
+/// (which a profile showed to dominate intake) buys nothing. A repeated key: the last one wins.
+public struct JSONObject: Sendable, Equatable {
+    public private(set) var members: [(key: String, value: JSONValue)]
+
+    public init(_ members: [(key: String, value: JSONValue)] = []) { self.members = members }
+
+    public subscript(key: String) -> JSONValue? {
+        members.last(where: { $0.key == key })?.value
+    }
+
+    public var keys: [String] { members.map(\.key) }
+
+    /// One member per key (the last of a repeated key), sorted by key: the serialized order.
+    public var uniqueMembersSortedByKey: [(key: String, value: JSONValue)] {
+        var seen = Set<String>()
+        var unique: [(key: String, value: JSONValue)] = []
+        for member in members.reversed() where seen.insert(member.key).inserted { unique.append(member) }
+        return unique.sorted { $0.key < $1.key }
+    }
+
+    mutating func append(key: String, value: JSONValue) { members.append((key, value)) }
+
+    /// Equal when they hold the same keys with equal (last) values, in any order.
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        let leftKeys = Set(lhs.keys), rightKeys = Set(rhs.keys)
+        return leftKeys == rightKeys && leftKeys.allSatisfy { lhs[$0] == rhs[$0] }
+    }
 }

@@ -6,9 +6,6 @@ public final class EventStore {
     private let insertStatement: SQLiteStatement
     private let findStatement: SQLiteStatement
     private let outcomeStatement: SQLiteStatement
-    private let savepointStatement: SQLiteStatement
-    private let releaseStatement: SQLiteStatement
-    private let rollbackToStatement: SQLiteStatement
 
     private static let columns = """
         id, delivery_id, hook_id, event, action, installation_id, repository, sender, body, content_type,
@@ -41,16 +38,16 @@ public final class EventStore {
             UPDATE events SET status = ?, summary = ?, error = ?, processed_at = ?, attempts = attempts + 1
             WHERE id = ?
             """)
-        savepointStatement = try connection.prepare("SAVEPOINT item")
-        releaseStatement = try connection.prepare("RELEASE item")
-        rollbackToStatement = try connection.prepare("ROLLBACK TO item")
     }
 
     /// Applies `items` in one transaction, so one fsync covers them all (group commit), and
-    /// returns one result per item, in order. Each item runs in its own savepoint: an item that
-    /// fails (a constraint, a bad value) is undone alone and reported, the others commit. A storage
-    /// fault (read-only, full, I/O error, busy), a transaction SQLite itself abandoned, or a failed
-    /// COMMIT throws for the whole batch: nothing of it may be acknowledged.
+    /// returns one result per item, in order. Each item is a single statement, and SQLite undoes a
+    /// failed statement alone while keeping the transaction (its default ABORT conflict resolution,
+    /// https://sqlite.org/lang_conflict.html): an item that fails (a constraint, a trigger) is
+    /// reported and the others commit, with no savepoint per item. An item of several statements
+    /// would need a savepoint of its own. A storage fault (read-only, full, I/O error, busy), a
+    /// transaction SQLite itself abandoned, or a failed COMMIT throws for the whole batch: nothing
+    /// of it may be acknowledged.
     ///
     /// A delivery already stored is left as it was, including its first body: GitHub reuses the
     /// delivery GUID on redelivery (GITHUB.md, section 4).
@@ -60,17 +57,13 @@ public final class EventStore {
                 var results: [WriteResult] = []
                 results.reserveCapacity(items.count)
                 for item in items {
-                    try savepointStatement.run([])
                     do {
                         results.append(try apply(item))
-                        try releaseStatement.run([])
                     } catch {
                         // A storage fault is no fault of this item: fail the batch, so that the
                         // connection is reopened and nothing of the batch is acknowledged.
                         if let storageError = error as? SQLiteError, storageError.isTransient { throw error }
                         guard connection.isInTransaction else { throw error }
-                        try rollbackToStatement.run([])
-                        try releaseStatement.run([])
                         results.append(.failed(error))
                     }
                 }

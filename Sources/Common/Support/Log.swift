@@ -41,13 +41,19 @@ public struct Logger: Sendable {
 
     public func log(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)] = []) {
         guard level >= minimumLevel else { return }
-        var line = "{\"ts\":\"\(Timestamp.now().iso8601)\",\"level\":\"\(level.name)\",\"program\":"
-        line += JSONText.quoted(program) + ",\"pid\":\(getpid()),\"msg\":" + JSONText.quoted(message)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        bytes.append(contentsOf: "{\"ts\":\"\(Timestamp.now().iso8601)\",\"level\":\"\(level.name)\",\"program\":".utf8)
+        JSONText.appendQuoted(program, to: &bytes)
+        bytes.append(contentsOf: ",\"pid\":\(getpid()),\"msg\":".utf8)
+        JSONText.appendQuoted(message, to: &bytes)
         for (key, value) in fields {
-            line += "," + JSONText.quoted(key) + ":" + value.jsonText
+            bytes.append(UInt8(ascii: ","))
+            JSONText.appendQuoted(key, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            value.append(to: &bytes)
         }
-        line += "}\n"
-        var bytes = Array(line.utf8)
+        bytes.append(contentsOf: "}\n".utf8)
         bytes.withUnsafeMutableBytes { buffer in
             var offset = 0
             while offset < buffer.count {
@@ -71,12 +77,12 @@ public enum LogValue: Sendable {
     case double(Double)
     case bool(Bool)
 
-    var jsonText: String {
+    func append(to bytes: inout [UInt8]) {
         switch self {
-        case .string(let text): JSONText.quoted(text)
-        case .int(let number): String(number)
-        case .double(let number): number.isFinite ? String((number * 1000).rounded() / 1000) : "null"
-        case .bool(let flag): flag ? "true" : "false"
+        case .string(let text): JSONText.appendQuoted(text, to: &bytes)
+        case .int(let number): bytes.append(contentsOf: String(number).utf8)
+        case .double(let number): bytes.append(contentsOf: (number.isFinite ? String((number * 1000).rounded() / 1000) : "null").utf8)
+        case .bool(let flag): bytes.append(contentsOf: (flag ? "true" : "false").utf8)
         }
     }
 }

@@ -8,7 +8,7 @@ import Common
         if ref.hasPrefix("refs/heads/") { ("branch", String(ref.dropFirst(11))) }
         else if ref.hasPrefix("refs/tags/") { ("tag", String(ref.dropFirst(10))) }
         else { ("other", ref) }
-    let headCommit = payload["head_commit"].flatMap { $0.isNull ? nil : $0 }
+    let headCommit = payload["head_commit"].flatMap { $0.isObject ? $0 : nil }
     return [
         "ref": .string(ref),
         "ref_type": .string(refType),

@@ -2,13 +2,13 @@ import Common
 
 /// Everything a request may use, built once per process in `main` and passed in; never a global.
 /// Request threads share it: the writer is internally synchronized, the rest are values.
-struct Services: Sendable {
-    let configuration: Configuration
-    let writer: GroupCommitWriter
-    let logger: Logger
-    let now: @Sendable () -> Timestamp
+public struct Services: Sendable {
+    public let configuration: Configuration
+    public let writer: GroupCommitWriter
+    public let logger: Logger
+    public let now: @Sendable () -> Timestamp
 
-    init(configuration: Configuration, logger: Logger, now: @escaping @Sendable () -> Timestamp = { .now() }) {
+    public init(configuration: Configuration, logger: Logger, now: @escaping @Sendable () -> Timestamp = { .now() }) {
         self.configuration = configuration
         self.writer = GroupCommitWriter(stores: StoreProvider(configuration: configuration),
                                         maxBatchSize: configuration.maxBatchSize, logger: logger)

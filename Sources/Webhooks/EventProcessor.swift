@@ -2,8 +2,10 @@ import Common
 
 /// Runs an event's handler after the answer and records the outcome: `processed` with the summary,
 /// `failed` with the error, or `skipped` when no handler is registered for the event.
-struct EventProcessor {
+public struct EventProcessor {
     let services: Services
+
+    public init(services: Services) { self.services = services }
 
     /// Runs the handler and queues the outcome for the writer's next commit (no fsync of its own).
     @discardableResult
@@ -29,7 +31,7 @@ struct EventProcessor {
     /// Handles events left `pending` by a crash between an answer and its outcome. Only events
     /// received before this process started are taken, so that an event another live worker is
     /// handling right now is normally left to it (and handlers tolerate a second run anyway).
-    func processPendingEvents(receivedBefore startedAt: Timestamp) {
+    public func processPendingEvents(receivedBefore startedAt: Timestamp) {
         // Reads go through a connection of this thread's own; writes through the writer.
         let reader = StoreProvider(configuration: services.configuration)
         var handled = 0
@@ -42,7 +44,7 @@ struct EventProcessor {
                 for id in ids {
                     guard let stored = try reader.withStore({ store in try store.event(id: id) }) else { continue }
                     let encoding = PayloadEncoding(rawValue: stored.contentType) ?? .json
-                    let payload: JSONValue
+                    let payload: JSONNode
                     do {
                         payload = try decodePayload(stored.body, encoding: encoding)
                     } catch {

@@ -14,7 +14,7 @@ enum PayloadEncoding: String {
 }
 
 /// The payload as a JSON object, or why it is not one.
-func decodePayload(_ body: [UInt8], encoding: PayloadEncoding) throws(IntakeError) -> JSONValue {
+func decodePayload(_ body: [UInt8], encoding: PayloadEncoding) throws(IntakeError) -> JSONNode {
     let json: [UInt8]
     switch encoding {
     case .json:
@@ -25,12 +25,12 @@ func decodePayload(_ body: [UInt8], encoding: PayloadEncoding) throws(IntakeErro
         }
         json = field
     }
-    let value: JSONValue
+    let root: JSONNode
     do {
-        value = try JSONParser.parse(json)
+        root = try JSONDocument(parsing: json).root
     } catch {
         throw .invalidPayload("body is not valid JSON (\(error))")
     }
-    guard case .object = value else { throw .invalidPayload("body is not a JSON object") }
-    return value
+    guard root.isObject else { throw .invalidPayload("body is not a JSON object") }
+    return root
 }

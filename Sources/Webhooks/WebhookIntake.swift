@@ -2,7 +2,7 @@ import Common
 
 /// The intake contract. `receive` is a plain function of the request: it verifies, stores, and
 /// says what to answer and what to run after answering; unit tests call it without FastCGI.
-struct WebhookIntake: Sendable {
+public struct WebhookIntake: Sendable {
     static let paths: Set<String> = ["/github/webhook", "/odoo/github/webhook"]
 
     /// What storing a delivery led to.
@@ -17,7 +17,9 @@ struct WebhookIntake: Sendable {
 
     let services: Services
 
-    func respond(_ request: HTTPRequest) -> Reply {
+    public init(services: Services) { self.services = services }
+
+    public func respond(_ request: HTTPRequest) -> Reply {
         do {
             let receipt = try receive(request)
             let processor = EventProcessor(services: services)

@@ -1,13 +1,13 @@
 import Common
 
 /// A stored delivery as the handlers see it: the event name from the header and the parsed body.
-struct WebhookEvent: Sendable {
-    var name: String
-    var action: String?
-    var deliveryID: String
-    var payload: JSONValue
+public struct WebhookEvent: Sendable {
+    public var name: String
+    public var action: String?
+    public var deliveryID: String
+    public var payload: JSONNode
 
-    init(name: String, deliveryID: String, payload: JSONValue) {
+    public init(name: String, deliveryID: String, payload: JSONNode) {
         self.name = name
         self.deliveryID = deliveryID
         self.payload = payload
@@ -16,17 +16,17 @@ struct WebhookEvent: Sendable {
 }
 
 /// A handler that cannot make sense of a payload; the event is left `failed` with this text.
-enum HandlerError: Error, Equatable, CustomStringConvertible {
+public enum HandlerError: Error, Equatable, CustomStringConvertible {
     case missingField(String)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .missingField(let path): "payload has no \(path)"
         }
     }
 }
 
-extension JSONValue {
+extension JSONNode {
     /// The string at `path` or a `missingField` error naming the path.
     func requiredString(_ path: String...) throws(HandlerError) -> String {
         guard let text = value(at: path)?.stringValue else { throw .missingField(path.joined(separator: ".")) }
@@ -38,17 +38,17 @@ extension JSONValue {
         return number
     }
 
-    func requiredObject(_ key: String) throws(HandlerError) -> JSONValue {
-        guard let member = self[key], case .object = member else { throw .missingField(key) }
+    func requiredObject(_ key: String) throws(HandlerError) -> JSONNode {
+        guard let member = self[key], member.isObject else { throw .missingField(key) }
         return member
     }
 
-    func value(at path: [String]) -> JSONValue? {
-        var current: JSONValue? = self
+    func value(at path: [String]) -> JSONNode? {
+        var current: JSONNode? = self
         for key in path { current = current?[key] }
         return current
     }
 
-    /// The value, or JSON null when absent, for summaries that report what is there.
-    func optional(_ path: String...) -> JSONValue { value(at: path) ?? .null }
+    /// The value as JSON, or null when absent, for summaries that report what is there.
+    func optional(_ path: String...) -> JSONValue { value(at: path)?.value ?? .null }
 }

@@ -2,11 +2,11 @@ import Common
 
 /// A handler turns an event into the summary stored beside it. It is a plain function, so a unit
 /// test calls it with a parsed payload and nothing else.
-typealias EventHandler = @Sendable (WebhookEvent) throws(HandlerError) -> JSONValue
+public typealias EventHandler = @Sendable (WebhookEvent) throws(HandlerError) -> JSONValue
 
 /// To add a handler: one new file in Handlers/ and one line here. Events not listed are stored and
 /// marked `skipped`.
-let eventHandlers: [String: EventHandler] = [
+public let eventHandlers: [String: EventHandler] = [
     "ping": summarizePing,
     "push": summarizePush,
     "pull_request": summarizePullRequest,

@@ -6,7 +6,7 @@ import Common
     let payload = event.payload
     return [
         "zen": payload.optional("zen"),
-        "hook_id": payload["hook_id"] ?? payload.optional("hook", "id"),
+        "hook_id": payload["hook_id"]?.value ?? payload.optional("hook", "id"),
         "hook_type": payload.optional("hook", "type"),
         "app_id": payload.optional("hook", "app_id"),
     ]

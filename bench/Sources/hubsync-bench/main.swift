@@ -1,0 +1,20 @@
+import Glibc
+
+/// Measurements for `make bench` that need our own code: the CPU cost of each intake step
+/// (`micro`), SQLite's commit ceiling with our store and pragmas (`sqlite`), bulk rows for the
+/// growth figures (`generate`) and the events-list query (`query`).
+let arguments = Array(CommandLine.arguments.dropFirst())
+do {
+    switch arguments.first {
+    case "micro":
+        try Micro.run(payloadPath: arguments.count > 1 ? arguments[1] : "../shared/payloads/push/payload.json")
+    case "sqlite":
+        try SQLiteBench.run(Array(arguments.dropFirst()))
+    default:
+        print("usage: hubsync-bench micro PAYLOAD | sqlite DB BODY ROWS BATCH SYNC [--outcomes]")
+        exit(64)
+    }
+} catch {
+    print("hubsync-bench: \(error)")
+    exit(1)
+}
