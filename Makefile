@@ -8,7 +8,7 @@ export PATH := $(if $(wildcard /opt/swift/usr/bin/swift),/opt/swift/usr/bin:,)$(
 SWIFT_BUILD_FLAGS := -c $(CONFIGURATION)
 BIN_DIR = $(shell swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)
 
-.PHONY: deps build run test clean
+.PHONY: deps build run test bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -23,6 +23,12 @@ run: build
 test: deps
 	swift build --build-tests
 	HUBSYNC_BIN_DIR=$$(swift build --show-bin-path) swift test --skip-build --no-parallel
+
+# Performance figures beside ceilings measured in the same run (bench/run.py); not part of CI.
+bench: deps
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
+	swift build -c release
+	python3 bench/run.py
 
 clean:
 	rm -rf .build var

@@ -91,3 +91,25 @@ import Testing
         #expect(Timestamp(microsecondsSinceEpoch: 1_764_151_977_123_456).iso8601 == "2025-11-26T10:12:57.123Z")
     }
 }
+
+@Suite struct EventStoreMemoryTests {
+    /// A stored body must not stay in memory: a bound 25 MiB body kept until the next insert held
+    /// each worker at twice that size (make bench, RSS after 25 MiB deliveries).
+    @Test func aLargeBodyIsNotKeptAfterItIsStored() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 1000)
+        _ = try store.insert([NewEvent(deliveryID: "warm", hookID: 1, event: "ping", action: nil, installationID: nil, repository: nil,
+                                       sender: nil, body: [1], contentType: "application/json", targetType: nil, targetID: nil,
+                                       receivedAt: .now())])
+        let before = SQLiteConnection.memoryInUseBytes
+        let large = [UInt8](repeating: UInt8(ascii: "z"), count: 8 * 1024 * 1024)
+        _ = try store.insert([NewEvent(deliveryID: "large", hookID: 1, event: "ping", action: nil, installationID: nil, repository: nil,
+                                       sender: nil, body: large, contentType: "application/json", targetType: nil, targetID: nil,
+                                       receivedAt: .now())])
+        let after = SQLiteConnection.memoryInUseBytes
+        // SQLite's page cache may grow to its default 2 MB; the 8 MiB body itself must be gone
+        // (measured: 2.0 MB held with the body freed, 10.4 MB when it was kept).
+        #expect(after - before < 4 * 1024 * 1024, "SQLite still holds \(after - before) bytes")
+        #expect(try store.event(deliveryID: "large", hookID: 1)?.body.count == large.count)
+    }
+}

@@ -94,3 +94,20 @@ public enum WriteResult {
     case recorded
     case failed(Error)
 }
+
+/// One line of the events list: everything but the body and the summary.
+public struct EventListing: Sendable, Equatable {
+    public var id: Int64
+    public var deliveryID: String
+    public var hookID: Int64
+    public var event: String
+    public var action: String?
+    public var installationID: Int64?
+    public var repository: String?
+    public var sender: String?
+    public var status: EventStatus
+    public var attempts: Int
+    public var error: String?
+    public var receivedAt: String
+    public var processedAt: String?
+}

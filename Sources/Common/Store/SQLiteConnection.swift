@@ -77,6 +77,9 @@ public final class SQLiteConnection {
         return value
     }
 
+    /// Bytes SQLite has allocated in this process (all connections): `sqlite3_memory_used()`.
+    public static var memoryInUseBytes: Int64 { sqlite3_memory_used() }
+
     public var changes: Int { Int(sqlite3_changes(handle)) }
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
@@ -147,7 +150,7 @@ public final class SQLiteStatement {
         case SQLITE_DONE: return false
         default:
             let failure = connection.error(result, sql: sql)
-            sqlite3_reset(handle)
+            reset()
             throw failure
         }
     }
@@ -156,10 +159,15 @@ public final class SQLiteStatement {
     public func run(_ values: [SQLiteValue]) throws(SQLiteError) {
         try bind(values)
         while try step() {}
-        sqlite3_reset(handle)
+        reset()
     }
 
-    public func reset() { sqlite3_reset(handle) }
+    /// Ends this use: resets the statement and drops the bound values, so that SQLite's private
+    /// copy of a bound body (up to 25 MiB) is freed now rather than kept until the next use.
+    public func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
 
     public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
     public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }

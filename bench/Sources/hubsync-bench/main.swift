@@ -10,8 +10,12 @@ do {
         try Micro.run(payloadPath: arguments.count > 1 ? arguments[1] : "../shared/payloads/push/payload.json")
     case "sqlite":
         try SQLiteBench.run(Array(arguments.dropFirst()))
+    case "generate":
+        try Growth.generate(Array(arguments.dropFirst()))
+    case "query":
+        try Growth.query(Array(arguments.dropFirst()))
     default:
-        print("usage: hubsync-bench micro PAYLOAD | sqlite DB BODY ROWS BATCH SYNC [--outcomes]")
+        print("usage: hubsync-bench micro PAYLOAD | sqlite DB BODY ROWS BATCH SYNC [--outcomes] | generate DB ROWS | query DB")
         exit(64)
     }
 } catch {

@@ -1,0 +1,438 @@
+#!/usr/bin/env python3
+"""`make bench`: every figure of the performance issue in one run, on loopback, each beside a
+ceiling measured in the same run. Prints one table and writes it to bench/results/DATE.md.
+
+Scenarios (all through the release build, nginx rendered from the operator's snippet):
+  ceilings   nginx `return 200`; nginx -> webhook-fcgi --bench-trivial; SQLite alone (our store,
+             same pragmas) one row per commit and 32 per commit
+  intake     signed 7 KB push deliveries, unique ids, FULL and NORMAL, fixed and maximum concurrency;
+             acknowledged vs stored; p99 at half the maximum rate; redeliveries
+  large      1 MiB and 25 MiB deliveries vs `dd conv=fsync` of the same size on the same disk
+  growth     intake rate and the events-list query with 0, 1M and 5M rows already stored
+  cost       RSS per worker, binary sizes, CGI start-to-answer, instructions per delivery (callgrind)
+Set BENCH_QUICK=1 for a short run (smaller growth, shorter loads) while developing.
+"""
+import datetime, hashlib, hmac, http.client, json, os, re, shutil, signal, socket, statistics, subprocess, sys, time, uuid
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+RUN = os.path.join(REPO, "var", "bench")
+BIN = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+SECRET = "bench-" + uuid.uuid4().hex
+PUSH = os.path.join(os.path.dirname(REPO), "shared", "payloads", "push", "payload.json")
+LOAD_SECONDS = 4 if QUICK else 8
+WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
+THREADS = int(os.environ.get("BENCH_THREADS", "16"))
+rows = []  # (section, figure, value, unit, ceiling label, ratio, target, verdict)
+
+
+def log(message):
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(condition, seconds=10):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+class Stack:
+    """webhook-fcgi (supervised workers) behind nginx, in its own directory under var/bench."""
+
+    def __init__(self, name, sync="full", trivial=False, database=None, workers=WORKERS, threads=THREADS, extra_env=None):
+        self.dir = os.path.join(RUN, name)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+        self.port = free_port()
+        self.database = database or os.path.join(self.dir, "hubsync.db")
+        env = dict(os.environ, GITHUB_WEBHOOK_SECRET=SECRET, HUBSYNC_DB=self.database, HUBSYNC_CONFIG="/dev/null",
+                   HUBSYNC_SYNC=sync, HUBSYNC_LOG_LEVEL="warn", HUBSYNC_THREADS=str(threads))
+        env.update(extra_env or {})
+        socket_path = os.path.join(self.dir, "webhook.sock")
+        arguments = [os.path.join(BIN, "webhook-fcgi"), "--socket", socket_path, "--workers", str(workers)]
+        if trivial:
+            arguments.append("--bench-trivial")
+        self.log = open(os.path.join(self.dir, "webhook-fcgi.log"), "w")
+        self.program = subprocess.Popen(arguments, env=env, stderr=self.log)
+        assert wait_for(lambda: os.path.exists(socket_path)), "webhook-fcgi did not start"
+        subprocess.run([os.path.join(REPO, "scripts", "render-nginx-conf.sh"), self.dir, str(self.port)], check=True,
+                       env=dict(os.environ, NGINX_ACCESS_LOG="off"))
+        self.nginx = subprocess.Popen(["nginx", "-p", self.dir, "-c", os.path.join(self.dir, "nginx.conf"),
+                                       "-e", os.path.join(self.dir, "nginx-error.log")])
+        assert wait_for(self.answers), "nginx did not start"
+        assert wait_for(lambda: len(self.worker_pids()) == workers), "workers did not start"
+
+    def answers(self):
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def worker_pids(self):
+        try:
+            with open(f"/proc/{self.program.pid}/task/{self.program.pid}/children") as children:
+                return [int(pid) for pid in children.read().split()]
+        except OSError:
+            return []
+
+    def worker_rss_mb(self):
+        sizes = []
+        for pid in self.worker_pids():
+            with open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        sizes.append(int(line.split()[1]) / 1024)
+        return sizes
+
+    def stored(self, prefix):
+        output = subprocess.run(["sqlite3", "-cmd", ".timeout 10000", self.database,
+                                 f"SELECT count(*), count(DISTINCT delivery_id) FROM events WHERE delivery_id LIKE '{prefix}%'"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        total, distinct = (int(x) for x in output.split("|"))
+        return total, distinct
+
+    def stop(self):
+        self.program.send_signal(signal.SIGTERM)
+        self.program.wait(timeout=60)
+        self.nginx.send_signal(signal.SIGQUIT)
+        self.nginx.wait(timeout=30)
+        self.log.close()
+
+
+def signature(body):
+    return "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
+def wrk(stack, connections, seconds, body_path, run_id, same_id=False, delay_ms=0, path="/"):
+    """Runs wrk with bench/intake.lua; returns its BENCH line as a dict."""
+    with open(body_path, "rb") as file:
+        body = file.read()
+    env = dict(os.environ, BENCH_BODY_FILE=body_path, BENCH_SIGNATURE=signature(body), BENCH_RUN_ID=run_id,
+               BENCH_SAME_ID="1" if same_id else "0", BENCH_DELAY_MS=str(delay_ms))
+    output = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
+                             os.path.join(REPO, "bench", "intake.lua"), f"http://127.0.0.1:{stack.port}{path}"],
+                            env=env, capture_output=True, text=True, check=True).stdout
+    line = next(l for l in output.splitlines() if l.startswith("BENCH"))
+    figures = {k: float(v) for k, v in (item.split("=") for item in line.split()[1:])}
+    figures["rate"] = figures["acknowledged"] / figures["seconds"]
+    return figures
+
+
+def wrk_get(port, connections, seconds, path):
+    output = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", f"http://127.0.0.1:{port}{path}"],
+                            capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
+    return rate, p99
+
+
+def add(section, figure, value, unit, ceiling="", ratio=None, target="", met=None):
+    rows.append((section, figure, value, unit, ceiling, ratio, target, met))
+
+
+def fmt(value):
+    if isinstance(value, float):
+        return f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def sqlite_alone(batch, sync, outcomes=False, count=None):
+    path = os.path.join(RUN, f"sqlite-{batch}-{sync}.db")
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    count = count or (3000 if batch == 1 else 20000)
+    arguments = [os.path.join(BIN, "hubsync-bench"), "sqlite", path, PUSH, str(count), str(batch), sync]
+    if outcomes:
+        arguments.append("--outcomes")
+    line = subprocess.run(arguments, capture_output=True, text=True, check=True).stdout
+    return float(re.search(r"rows_per_s=(\d+)", line).group(1))
+
+
+def intake_run(name, sync, connections, seconds=LOAD_SECONDS, database=None):
+    stack = Stack(name, sync=sync, database=database)
+    idle = stack.worker_rss_mb()
+    run_id = f"{name}-{uuid.uuid4().hex[:8]}"
+    figures = wrk(stack, connections, seconds, PUSH, run_id)
+    after = stack.worker_rss_mb()
+    stack.stop()
+    total, distinct = stack.stored(run_id)
+    figures.update(stored=total, distinct=distinct, idle_rss=idle, after_rss=after)
+    return figures
+
+
+def main():
+    os.makedirs(RUN, exist_ok=True)
+    log(f"release binaries in {BIN}; {WORKERS} worker process(es) x {THREADS} threads; {LOAD_SECONDS} s per load")
+
+    # Ceilings -------------------------------------------------------------------------------
+    log("ceiling: nginx return 200")
+    trivial = Stack("trivial", trivial=True)
+    nginx_rate, _ = wrk_get(trivial.port, 32, LOAD_SECONDS, "/bench/nginx-return")
+    add("ceiling", "nginx `return 200` (32 connections)", nginx_rate, "req/s")
+    log("ceiling: nginx -> webhook-fcgi --bench-trivial")
+    trivial_figures = max((wrk(trivial, c, LOAD_SECONDS, PUSH, f"trivial{c}") for c in (16, 32, 64)), key=lambda f: f["rate"])
+    fastcgi_ceiling = trivial_figures["rate"]
+    trivial.stop()
+    add("ceiling", "nginx -> webhook-fcgi, trivial answer, 7 KB POST (best of 16/32/64 conn.)", fastcgi_ceiling, "req/s",
+        "nginx return 200", fastcgi_ceiling / nginx_rate)
+    log("ceiling: SQLite alone")
+    sqlite_one = sqlite_alone(1, "full")
+    sqlite_batch = sqlite_alone(32, "full")
+    sqlite_batch_outcomes = sqlite_alone(32, "full", outcomes=True)
+    add("ceiling", "SQLite alone, FULL, 1 delivery row per commit", sqlite_one, "rows/s")
+    add("ceiling", "SQLite alone, FULL, 32 rows per commit", sqlite_batch, "rows/s", "1 row per commit", sqlite_batch / sqlite_one)
+    add("ceiling", "SQLite alone, FULL, 32 per commit + each row's outcome update", sqlite_batch_outcomes, "rows/s",
+        "1 row per commit", sqlite_batch_outcomes / sqlite_one)
+
+    # Intake ---------------------------------------------------------------------------------
+    results = {}
+    for sync in ("full", "normal"):
+        for connections in (16, 32, 64):
+            log(f"intake: {sync}, {connections} connections")
+            results[(sync, connections)] = intake_run(f"intake-{sync}-{connections}", sync, connections)
+    for sync in ("full", "normal"):
+        fixed = results[(sync, 16)]
+        best = max((results[(sync, c)] for c in (32, 64)), key=lambda f: f["rate"])
+        for label, figures in (("16 connections", fixed), ("maximum rate", best)):
+            lost = figures["acknowledged"] - figures["stored"]
+            add("intake", f"durable intake {sync.upper()}, {label}", figures["rate"], "deliveries/s", "FastCGI trivial",
+                figures["rate"] / fastcgi_ceiling, ">= 60%" if sync == "full" and label == "maximum rate" else "",
+                figures["rate"] / fastcgi_ceiling >= 0.6 if sync == "full" and label == "maximum rate" else None)
+            add("intake", f"  latency p50 / p99 / max ({sync}, {label})",
+                f"{figures['p50_us'] / 1000:.1f} / {figures['p99_us'] / 1000:.1f} / {figures['max_us'] / 1000:.1f}", "ms")
+            add("intake", f"  acknowledged / stored / lost / duplicates ({sync}, {label})",
+                f"{int(figures['acknowledged'])} / {figures['stored']} / {int(lost)} / {figures['stored'] - figures['distinct']}", "",
+                "", None, "lost = 0", lost == 0 and figures["stored"] == figures["distinct"])
+    best_full = max((results[("full", c)] for c in (32, 64)), key=lambda f: f["rate"])
+    add("intake", "durable intake FULL vs SQLite one commit per row", best_full["rate"], "deliveries/s", "SQLite 1/commit",
+        best_full["rate"] / sqlite_one, ">= 2x", best_full["rate"] / sqlite_one >= 2)
+
+    log("intake: p99 at half the maximum rate")
+    half = best_full["rate"] / 2
+    stack = Stack("half-rate")
+    chosen = None
+    for delay in range(1, 40):
+        figures = wrk(stack, 16, 3, PUSH, f"half{delay}-{uuid.uuid4().hex[:6]}", delay_ms=delay)
+        if figures["rate"] <= half * 1.05:
+            chosen = wrk(stack, 16, LOAD_SECONDS, PUSH, f"half-{uuid.uuid4().hex[:6]}", delay_ms=delay)
+            break
+    stack.stop()
+    if chosen:
+        add("intake", f"p99 latency at half the maximum rate ({chosen['rate']:,.0f}/s offered by 16 conn. + think time)",
+            chosen["p99_us"] / 1000, "ms", "", None, "<= 10 ms", chosen["p99_us"] / 1000 <= 10)
+
+    log("intake: redeliveries")
+    stack = Stack("redeliveries")
+    redeliveries = wrk(stack, 32, LOAD_SECONDS, PUSH, f"same-{uuid.uuid4().hex[:6]}", same_id=True)
+    total, _ = stack.stored("same-")
+    stack.stop()
+    add("intake", "redeliveries of one delivery id (answered duplicate)", redeliveries["rate"], "deliveries/s", "FastCGI trivial",
+        redeliveries["rate"] / fastcgi_ceiling, "1 row", total == 1)
+
+    # Large bodies ---------------------------------------------------------------------------
+    large_bodies(fastcgi_ceiling)
+    # Growth ---------------------------------------------------------------------------------
+    growth()
+    # Cost -----------------------------------------------------------------------------------
+    cost(results)
+    report()
+
+
+def large_bodies(_ceiling):
+    for size_mib, count in ((1, 40 if not QUICK else 10), (25, 6 if not QUICK else 3)):
+        log(f"large bodies: {size_mib} MiB x {count}")
+        size = size_mib * 1024 * 1024
+        body = b'{"zen":"' + b"z" * (size - 10) + b'"}'
+        assert len(body) == size
+        stack = Stack(f"large-{size_mib}")
+        idle = stack.worker_rss_mb()
+        header = {"Content-Type": "application/json", "X-GitHub-Event": "ping", "X-Hub-Signature-256": signature(body)}
+        start = time.perf_counter()
+        for number in range(count):
+            connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=120)
+            connection.request("POST", "/github/webhook", body=body, headers=dict(header, **{"X-GitHub-Delivery": f"large-{size_mib}-{number}"}))
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200, response.status
+            connection.close()
+        seconds = time.perf_counter() - start
+        after = stack.worker_rss_mb()
+        time.sleep(1)
+        settled = stack.worker_rss_mb()
+        stack.stop()
+        stored, _ = stack.stored(f"large-{size_mib}-")
+        rate = size * count / seconds / 1e6
+        dd_rate = dd(size_mib)
+        add("large", f"{size_mib} MiB deliveries through nginx, stored (FULL)", rate, "MB/s", "dd conv=fsync", rate / dd_rate,
+            ">= 50%" if size_mib == 25 else "", rate / dd_rate >= 0.5 if size_mib == 25 else None)
+        add("large", f"  dd of {size_mib} MiB with conv=fsync, same disk", dd_rate, "MB/s")
+        add("large", f"  stored / sent ({size_mib} MiB)", f"{stored} / {count}", "", "", None, "all", stored == count)
+        add("large", f"  worker RSS idle / after / 1 s later ({size_mib} MiB)",
+            f"{max(idle):.1f} / {max(after):.1f} / {max(settled):.1f}", "MB", "", None, "near idle", max(settled) <= max(idle) + 8)
+
+
+def dd(size_mib):
+    rates = []
+    target = os.path.join(RUN, "dd.tmp")
+    for _ in range(3):
+        output = subprocess.run(["dd", "if=/dev/zero", f"of={target}", "bs=1M", f"count={size_mib}", "conv=fsync"],
+                                capture_output=True, text=True).stderr
+        seconds = float(re.search(r"copied, ([\d.e-]+) s", output).group(1))
+        rates.append(size_mib * 1024 * 1024 / seconds / 1e6)
+    os.remove(target)
+    return statistics.median(rates)
+
+
+def growth():
+    sizes = (0, 100_000, 500_000) if QUICK else (0, 1_000_000, 5_000_000)
+    database = os.path.join(RUN, "growth.db")
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        if os.path.exists(database + suffix):
+            os.remove(database + suffix)
+    base_rate = None
+    have = 0
+    for size in sizes:
+        if size > have:
+            log(f"growth: generating rows up to {size:,}")
+            subprocess.run([os.path.join(BIN, "hubsync-bench"), "generate", database, str(size - have)], check=True, capture_output=True)
+            have = size
+        figures = intake_run(f"growth-{size}", "full", 32, database=database) if size > 0 or os.path.exists(database) \
+            else intake_run("growth-0", "full", 32, database=database)
+        query = subprocess.run([os.path.join(BIN, "hubsync-bench"), "query", database], capture_output=True, text=True, check=True).stdout
+        p50 = float(re.search(r"p50_ms=([\d.e-]+)", query).group(1))
+        first = float(re.search(r"first_ms=([\d.e-]+)", query).group(1))
+        have += int(figures["stored"])
+        base_rate = base_rate or figures["rate"]
+        target = size == sizes[-1]
+        add("growth", f"intake FULL with {size:,} rows stored", figures["rate"], "deliveries/s", "0 rows", figures["rate"] / base_rate,
+            ">= 90%" if target else "", figures["rate"] / base_rate >= 0.9 if target else None)
+        add("growth", f"  events list (newest 50) with {size:,} rows: first / p50", f"{first:.2f} / {p50:.3f}", "ms", "", None,
+            "< 10 ms" if target else "", first < 10 if target else None)
+
+
+def cost(results):
+    figures = results[("full", 32)]
+    add("cost", "worker RSS idle (each)", " / ".join(f"{x:.1f}" for x in figures["idle_rss"]), "MB")
+    add("cost", "worker RSS after a FULL run (each)", " / ".join(f"{x:.1f}" for x in figures["after_rss"]), "MB", "", None, "<= 24 MB",
+        max(figures["after_rss"]) <= 24)
+    for name in ("webhook-fcgi",):
+        path = os.path.join(BIN, name)
+        stripped = os.path.join(RUN, name + ".stripped")
+        subprocess.run(["strip", "-o", stripped, path], check=True)
+        add("cost", f"{name} binary, release / stripped (dynamic Swift runtime)",
+            f"{os.path.getsize(path) / 1e6:.2f} / {os.path.getsize(stripped) / 1e6:.2f}", "MB")
+    cgi_ms, true_ms = cgi_start()
+    add("cost", "CGI mode, start to answer (one signed ping, median of 40)", cgi_ms, "ms", "/bin/true", cgi_ms / true_ms)
+    instructions = callgrind()
+    if instructions:
+        add("cost", "instructions per delivery, intake path (callgrind, whole process)", int(instructions), "instr.")
+
+
+def cgi_start():
+    body = b'{"zen":"Keep it logically awesome.","hook_id":1}'
+    database = os.path.join(RUN, "cgi.db")
+    base = dict(GITHUB_WEBHOOK_SECRET=SECRET, HUBSYNC_DB=database, HUBSYNC_CONFIG="/dev/null", HUBSYNC_LOG_LEVEL="warn",
+                REQUEST_METHOD="POST", DOCUMENT_URI="/github/webhook", CONTENT_TYPE="application/json",
+                CONTENT_LENGTH=str(len(body)), HTTP_X_GITHUB_EVENT="ping", HTTP_X_HUB_SIGNATURE_256=signature(body))
+    samples, baseline = [], []
+    for number in range(40):
+        start = time.perf_counter()
+        output = subprocess.run([os.path.join(BIN, "webhook-fcgi")], input=body, capture_output=True,
+                                env=dict(base, HTTP_X_GITHUB_DELIVERY=f"cgi-{uuid.uuid4().hex}")).stdout
+        samples.append((time.perf_counter() - start) * 1000)
+        assert output.startswith(b"Status: 200"), output[:80]
+        start = time.perf_counter()
+        subprocess.run(["/bin/true"])
+        baseline.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples), statistics.median(baseline)
+
+
+def callgrind():
+    """Instructions per delivery: whole-process totals for 100 and 300 deliveries through nginx, so
+    that start-up and shutdown cancel out: (I300 - I100) / 200. Counts, not time: they do not move
+    with the machine's load."""
+    if not shutil.which("valgrind"):
+        return None
+    totals = {}
+    for count in (100, 300):
+        log(f"callgrind: {count} deliveries")
+        directory = os.path.join(RUN, f"callgrind-{count}")
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory)
+        socket_path = os.path.join(directory, "webhook.sock")
+        out = os.path.join(directory, "callgrind.out")
+        env = dict(os.environ, GITHUB_WEBHOOK_SECRET=SECRET, HUBSYNC_DB=os.path.join(directory, "h.db"), HUBSYNC_CONFIG="/dev/null",
+                   HUBSYNC_LOG_LEVEL="warn", HUBSYNC_THREADS="2")
+        program = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", os.path.join(BIN, "webhook-fcgi"),
+                                    "--socket", socket_path], env=env, stderr=subprocess.DEVNULL)
+        assert wait_for(lambda: os.path.exists(socket_path), 60)
+        port = free_port()
+        subprocess.run([os.path.join(REPO, "scripts", "render-nginx-conf.sh"), directory, str(port)], check=True,
+                       env=dict(os.environ, NGINX_ACCESS_LOG="off"))
+        nginx = subprocess.Popen(["nginx", "-p", directory, "-c", os.path.join(directory, "nginx.conf"), "-e", os.path.join(directory, "e.log")])
+        time.sleep(0.5)
+        with open(PUSH, "rb") as file:
+            body = file.read()
+        for number in range(count):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            connection.request("POST", "/github/webhook", body=body, headers={
+                "Content-Type": "application/json", "X-GitHub-Event": "push", "X-GitHub-Delivery": f"cg-{count}-{number}",
+                "X-Hub-Signature-256": signature(body)})
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+        program.send_signal(signal.SIGTERM)
+        program.wait(timeout=120)
+        nginx.send_signal(signal.SIGQUIT)
+        nginx.wait()
+        total = 0
+        for name in os.listdir(directory):
+            if name.startswith("callgrind.out"):
+                with open(os.path.join(directory, name)) as file:
+                    for line in file:
+                        if line.startswith("summary:") or line.startswith("totals:"):
+                            total += int(line.split()[1])
+                            break
+        totals[count] = total
+    profile = subprocess.run(["callgrind_annotate", "--inclusive=no", os.path.join(RUN, "callgrind-300", "callgrind.out")],
+                             capture_output=True, text=True).stdout
+    with open(os.path.join(RUN, "callgrind-profile.txt"), "w") as file:
+        file.write(profile)
+    return (totals[300] - totals[100]) / 200
+
+
+def report():
+    date = datetime.datetime.now(datetime.timezone.utc)
+    lines = [f"# make bench, {date:%Y-%m-%d %H:%M} UTC", "",
+             f"Machine: {os.cpu_count()} cores; release build; {WORKERS} worker process(es) x {THREADS} request threads; "
+             f"wrk -t1 on loopback; {LOAD_SECONDS} s per load; 7,324-byte push example as the delivery body."
+             + (" QUICK run." if QUICK else ""), "",
+             "| section | figure | value | unit | ratio to | ratio | target | met |", "|---|---|---:|---|---|---:|---|---|"]
+    for section, figure, value, unit, ceiling, ratio, target, met in rows:
+        lines.append(f"| {section} | {figure} | {fmt(value)} | {unit} | {ceiling} | "
+                     f"{'' if ratio is None else f'{ratio:.0%}' if ratio < 10 else f'{ratio:.1f}x'} | {target} | "
+                     f"{'' if met is None else 'yes' if met else 'NO'} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    os.makedirs(os.path.join(REPO, "bench", "results"), exist_ok=True)
+    path = os.path.join(REPO, "bench", "results", f"{date:%Y-%m-%d}.md")
+    if os.path.exists(path):
+        path = os.path.join(REPO, "bench", "results", f"{date:%Y-%m-%d-%H%M}.md")
+    with open(path, "w") as file:
+        file.write(text)
+    log(f"written to {os.path.relpath(path, REPO)}")
+
+
+if __name__ == "__main__":
+    main()
