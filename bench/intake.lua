@@ -20,11 +20,17 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
+-- BENCH_ACK_FILE: each 200 answer's delivery id (our answer echoes it) is written there, one file
+-- per wrk thread, so the bench compares acknowledged and stored ids exactly.
+local ack_prefix = os.getenv("BENCH_ACK_FILE")
+local ack_file
+
 function init(args)
   local file = assert(io.open(body_file, "rb"))
   body = file:read("*a")
   file:close()
   ok, failed = 0, 0
+  if ack_prefix then ack_file = assert(io.open(ack_prefix .. "-" .. tostring(thread_number), "w")) end
 end
 
 function request()
@@ -44,10 +50,16 @@ function delay()
 end
 
 function response(status, headers, body)
-  if status == 200 then ok = ok + 1 else failed = failed + 1 end
+  if status == 200 then
+    ok = ok + 1
+    if ack_file then ack_file:write(body:match('"delivery":"([^"]+)"') or "?", "\n") end
+  else
+    failed = failed + 1
+  end
 end
 
 function done(summary, latency, requests)
+  -- (per-thread ack files are flushed when the threads' Lua states close)
   local acknowledged, other = 0, 0
   for _, thread in ipairs(threads) do
     acknowledged = acknowledged + thread:get("ok")

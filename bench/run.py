@@ -101,6 +101,12 @@ class Stack:
         total, distinct = (int(x) for x in output.split("|"))
         return total, distinct
 
+    def stored_ids(self, prefix):
+        output = subprocess.run(["sqlite3", "-cmd", ".timeout 10000", self.database,
+                                 f"SELECT delivery_id FROM events WHERE delivery_id LIKE '{prefix}%'"],
+                                capture_output=True, text=True, check=True).stdout
+        return output.split()
+
     def stop(self):
         self.program.send_signal(signal.SIGTERM)
         self.program.wait(timeout=60)
@@ -113,12 +119,14 @@ def signature(body):
     return "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
 
 
-def wrk(stack, connections, seconds, body_path, run_id, same_id=False, delay_ms=0, path="/"):
+def wrk(stack, connections, seconds, body_path, run_id, same_id=False, delay_ms=0, path="/", ack_file=None):
     """Runs wrk with bench/intake.lua; returns its BENCH line as a dict."""
     with open(body_path, "rb") as file:
         body = file.read()
     env = dict(os.environ, BENCH_BODY_FILE=body_path, BENCH_SIGNATURE=signature(body), BENCH_RUN_ID=run_id,
                BENCH_SAME_ID="1" if same_id else "0", BENCH_DELAY_MS=str(delay_ms))
+    if ack_file:
+        env["BENCH_ACK_FILE"] = ack_file
     output = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
                              os.path.join(REPO, "bench", "intake.lua"), f"http://127.0.0.1:{stack.port}{path}"],
                             env=env, capture_output=True, text=True, check=True).stdout
@@ -159,20 +167,31 @@ def sqlite_alone(batch, sync, outcomes=False, count=None):
     return float(re.search(r"rows_per_s=(\d+)", line).group(1))
 
 
-def intake_run(name, sync, connections, seconds=LOAD_SECONDS, database=None):
-    stack = Stack(name, sync=sync, database=database)
+def intake_run(name, sync, connections, seconds=LOAD_SECONDS, database=None, workers=WORKERS):
+    """A load of unique deliveries; afterwards every acknowledged id is looked up among the stored
+    ones (lost = acknowledged but not stored, must be 0). Stored may exceed acknowledged by the
+    requests still in flight when wrk stopped."""
+    stack = Stack(name, sync=sync, database=database, workers=workers)
     idle = stack.worker_rss_mb()
     run_id = f"{name}-{uuid.uuid4().hex[:8]}"
-    figures = wrk(stack, connections, seconds, PUSH, run_id)
+    ack_prefix = os.path.join(stack.dir, "acknowledged")
+    figures = wrk(stack, connections, seconds, PUSH, run_id, ack_file=ack_prefix)
     after = stack.worker_rss_mb()
     stack.stop()
-    total, distinct = stack.stored(run_id)
-    figures.update(stored=total, distinct=distinct, idle_rss=idle, after_rss=after)
+    acknowledged = set()
+    for name_ in os.listdir(stack.dir):
+        if name_.startswith("acknowledged-"):
+            with open(os.path.join(stack.dir, name_)) as file:
+                acknowledged.update(line.strip() for line in file if line.strip())
+    stored_ids = stack.stored_ids(run_id)
+    figures.update(stored=len(stored_ids), distinct=len(set(stored_ids)), idle_rss=idle, after_rss=after,
+                   acknowledged_ids=len(acknowledged), lost=len(acknowledged - set(stored_ids)))
     return figures
 
 
 def main():
-    os.makedirs(RUN, exist_ok=True)
+    shutil.rmtree(RUN, ignore_errors=True)  # every figure from this run's own files
+    os.makedirs(RUN)
     log(f"release binaries in {BIN}; {WORKERS} worker process(es) x {THREADS} threads; {LOAD_SECONDS} s per load")
 
     # Ceilings -------------------------------------------------------------------------------
@@ -205,16 +224,21 @@ def main():
         fixed = results[(sync, 16)]
         best = max((results[(sync, c)] for c in (32, 64)), key=lambda f: f["rate"])
         for label, figures in (("16 connections", fixed), ("maximum rate", best)):
-            lost = figures["acknowledged"] - figures["stored"]
+            lost = figures["lost"]
             add("intake", f"durable intake {sync.upper()}, {label}", figures["rate"], "deliveries/s", "FastCGI trivial",
                 figures["rate"] / fastcgi_ceiling, ">= 60%" if sync == "full" and label == "maximum rate" else "",
                 figures["rate"] / fastcgi_ceiling >= 0.6 if sync == "full" and label == "maximum rate" else None)
             add("intake", f"  latency p50 / p99 / max ({sync}, {label})",
                 f"{figures['p50_us'] / 1000:.1f} / {figures['p99_us'] / 1000:.1f} / {figures['max_us'] / 1000:.1f}", "ms")
             add("intake", f"  acknowledged / stored / lost / duplicates ({sync}, {label})",
-                f"{int(figures['acknowledged'])} / {figures['stored']} / {int(lost)} / {figures['stored'] - figures['distinct']}", "",
-                "", None, "lost = 0", lost == 0 and figures["stored"] == figures["distinct"])
+                f"{figures['acknowledged_ids']} / {figures['stored']} / {lost} / {figures['stored'] - figures['distinct']}", "",
+                "", None, "lost = 0", lost == 0 and figures["stored"] == figures["distinct"]
+                and figures["acknowledged_ids"] == int(figures["acknowledged"]))
     best_full = max((results[("full", c)] for c in (32, 64)), key=lambda f: f["rate"])
+    log("intake: 2 worker processes")
+    two = intake_run("intake-full-2x", "full", 32, workers=2)
+    add("intake", f"durable intake FULL, 2 worker processes x {THREADS} threads, 32 connections", two["rate"], "deliveries/s",
+        "FastCGI trivial", two["rate"] / fastcgi_ceiling, "lost = 0", two["lost"] == 0)
     add("intake", "durable intake FULL vs SQLite one commit per row", best_full["rate"], "deliveries/s", "SQLite 1/commit",
         best_full["rate"] / sqlite_one, ">= 2x", best_full["rate"] / sqlite_one >= 2)
 

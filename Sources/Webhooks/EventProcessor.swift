@@ -19,10 +19,14 @@ public struct EventProcessor {
         return outcome
     }
 
+    /// A summary is a small JSON object: whatever a handler copies from a payload (a 25 MiB `zen`,
+    /// a huge title), each string is cut to this many characters.
+    static let summaryStringLimit = 256
+
     static func outcome(of event: WebhookEvent) -> EventOutcome {
         guard let handler = eventHandlers[event.name] else { return EventOutcome(status: .skipped) }
         do {
-            return EventOutcome(status: .processed, summary: try handler(event))
+            return EventOutcome(status: .processed, summary: try handler(event).cappingStrings(at: summaryStringLimit))
         } catch {
             return EventOutcome(status: .failed, error: error.description)
         }

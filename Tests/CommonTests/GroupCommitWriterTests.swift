@@ -66,7 +66,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let store = try EventStore(path: directory.path + "/h.db", syncMode: .full, busyTimeoutMilliseconds: 1000)
         try store.connection.execute("""
-            CREATE TEMP TRIGGER reject_poison BEFORE INSERT ON events WHEN NEW.delivery_id = 'poison'
+            CREATE TEMP TRIGGER reject_poison BEFORE INSERT ON deliveries WHEN NEW.delivery_id = 'poison'
             BEGIN SELECT RAISE(ABORT, 'rejected by the test'); END
             """)
         let results = try store.commit([.insert(event("a")), .insert(event("poison")), .insert(event("b"))])
@@ -85,7 +85,7 @@ import Testing
         try store.connection.execute("""
             CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY);
             CREATE TEMP TABLE child (parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);
-            CREATE TEMP TRIGGER poison_commit AFTER INSERT ON events WHEN NEW.delivery_id = 'poison'
+            CREATE TEMP TRIGGER poison_commit AFTER INSERT ON deliveries WHEN NEW.delivery_id = 'poison'
             BEGIN INSERT INTO child VALUES (42); END
             """)
         #expect(throws: SQLiteError.self) { try store.commit([.insert(event("a")), .insert(event("poison"))]) }

@@ -86,19 +86,18 @@ private final class RequestSlot {
 
     private func read(_ count: Int) -> [UInt8] {
         guard count > 0 else { return [] }
-        var body = [UInt8](repeating: 0, count: count)
-        var received = 0
-        body.withUnsafeMutableBytes { buffer in
+        // Not zero-filled first: every byte is overwritten, and zeroing 25 MiB showed in profiles.
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initializedCount in
+            var received = 0
             while received < count {
                 let chunk = Int32(min(count - received, 1 << 20))
-                let got = FCGX_GetStr(buffer.baseAddress!.advanced(by: received).assumingMemoryBound(to: CChar.self),
+                let got = FCGX_GetStr(UnsafeMutableRawPointer(buffer.baseAddress! + received).assumingMemoryBound(to: CChar.self),
                                       chunk, request.pointee.in)
                 if got <= 0 { break }
                 received += Int(got)
             }
+            initializedCount = received
         }
-        if received < count { body.removeSubrange(received...) }
-        return body
     }
 
     private func drain() {

@@ -26,24 +26,30 @@ public enum JSONText {
         out.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in
+            var runStart = 0
             var index = 0
             while index < bytes.count {
                 let byte = bytes[index]
+                let needsEscape = byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F
+                    || (byte == 0xE2 && index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9))
+                if !needsEscape { index += 1; continue }
+                // Bytes that need no escape are copied in runs, not one by one.
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
                 switch byte {
                 case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
                 case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
                 case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
                 case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
                 case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                case 0x00..<0x20, 0x7F:
-                    out.append(contentsOf: Array("\\u00".utf8) + Array(hexByte(byte).utf8))
-                case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+                case 0xE2:
                     out.append(contentsOf: Array((bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8))
                     index += 2
-                default: out.append(byte)
+                default: out.append(contentsOf: Array("\\u00".utf8) + Array(hexByte(byte).utf8))
                 }
                 index += 1
+                runStart = index
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         }
         out.append(UInt8(ascii: "\""))
     }

@@ -49,6 +49,18 @@ public enum JSONValue: Sendable, Equatable {
     public var isNull: Bool { self == .null }
 
     public static func int(_ value: Int64) -> JSONValue { .number(String(value)) }
+
+    /// The same value with every string cut to `limit` characters (an ellipsis marks a cut), so a
+    /// summary stays small whatever a payload holds.
+    public func cappingStrings(at limit: Int) -> JSONValue {
+        switch self {
+        case .string(let text): return text.count > limit ? .string(String(text.prefix(limit)) + "…") : self
+        case .array(let items): return .array(items.map { $0.cappingStrings(at: limit) })
+        case .object(let object):
+            return .object(JSONObject(object.members.map { (key: $0.key, value: $0.value.cappingStrings(at: limit)) }))
+        default: return self
+        }
+    }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,

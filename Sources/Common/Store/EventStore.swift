@@ -1,8 +1,9 @@
-/// The `events` table: every SQL statement that touches it lives in this type, so that a
-/// different store (PostgreSQL) means one new type, not a hunt through handlers.
+/// Deliveries and their states (the `events` view): every SQL statement that touches them lives
+/// in this type, so that a different store (PostgreSQL) means one new type, not a hunt through
+/// handlers.
 public final class EventStore {
-    public let connection: SQLiteConnection
-    private let writeLock: WriteLock
+    public let database: Database
+    public var connection: SQLiteConnection { database.connection }
     private let insertStatement: SQLiteStatement
     private let findStatement: SQLiteStatement
     private let outcomeStatement: SQLiteStatement
@@ -13,30 +14,24 @@ public final class EventStore {
         """
 
     /// Opens the database, sets the pragmas and brings the schema up to date.
-    public init(path: String, syncMode: SyncMode, busyTimeoutMilliseconds: Int) throws {
-        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
-        let writeLock = try WriteLock(path: path + ".lock")
-        self.connection = connection
-        self.writeLock = writeLock
-        // WAL: readers never block the writer, and a commit appends to one file.
-        guard try connection.scalarText("PRAGMA journal_mode = WAL")?.lowercased() == "wal" else {
-            throw SQLiteError(code: 8 /* SQLITE_READONLY */, message: "cannot switch the database to WAL mode", sql: nil)
-        }
-        // FULL: the WAL is fsynced at every commit, so an acknowledged delivery survives power loss.
-        try connection.execute("PRAGMA synchronous = \(syncMode == .full ? "FULL" : "NORMAL")")
-        try connection.execute("PRAGMA foreign_keys = ON")
-        try writeLock.withLock { try Migrations.migrate(connection) }
+    public convenience init(path: String, syncMode: SyncMode, busyTimeoutMilliseconds: Int) throws {
+        try self.init(database: Database(path: path, syncMode: syncMode, busyTimeoutMilliseconds: busyTimeoutMilliseconds))
+    }
+
+    public init(database: Database) throws {
+        self.database = database
+        let connection = database.connection
         insertStatement = try connection.prepare("""
-            INSERT INTO events (delivery_id, hook_id, event, action, installation_id, repository, sender, body,
-                                content_type, target_type, target_id, received_at)
+            INSERT INTO deliveries (delivery_id, hook_id, event, action, installation_id, repository, sender, body,
+                                    content_type, target_type, target_id, received_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (delivery_id, hook_id) DO NOTHING
             RETURNING id
             """)
         findStatement = try connection.prepare("SELECT id, status FROM events WHERE delivery_id = ? AND hook_id = ?")
         outcomeStatement = try connection.prepare("""
-            UPDATE events SET status = ?, summary = ?, error = ?, processed_at = ?, attempts = attempts + 1
-            WHERE id = ?
+            UPDATE event_states SET status = ?, summary = ?, error = ?, processed_at = ?, attempts = attempts + 1
+            WHERE event_id = ?
             """)
     }
 
@@ -52,7 +47,7 @@ public final class EventStore {
     /// A delivery already stored is left as it was, including its first body: GitHub reuses the
     /// delivery GUID on redelivery (GITHUB.md, section 4).
     public func commit(_ items: [WriteItem]) throws -> [WriteResult] {
-        try writeLock.withLock {
+        try database.writeLock.withLock {
             try connection.inTransaction {
                 var results: [WriteResult] = []
                 results.reserveCapacity(items.count)
@@ -97,18 +92,15 @@ public final class EventStore {
     }
 
     private func insertOne(_ event: NewEvent) throws -> InsertOutcome {
-        try insertStatement.bind([
+        let insertedID: Int64? = try insertStatement.withBindings([
             .text(event.deliveryID), .integer(event.hookID), .text(event.event), optionalText(event.action),
             optionalInteger(event.installationID), optionalText(event.repository), optionalText(event.sender),
             .blob(event.body), .text(event.contentType), optionalText(event.targetType),
             optionalInteger(event.targetID), .text(event.receivedAt.iso8601),
-        ])
-        if try insertStatement.step() {
-            let id = insertStatement.int64(0)
-            insertStatement.reset()
-            return .stored(id: id)
+        ]) {
+            try insertStatement.step() ? insertStatement.int64(0) : nil
         }
-        insertStatement.reset()
+        if let insertedID { return .stored(id: insertedID) }
         try findStatement.bind([.text(event.deliveryID), .integer(event.hookID)])
         defer { findStatement.reset() }
         guard try findStatement.step() else {
@@ -137,8 +129,10 @@ public final class EventStore {
     /// Ids of events still `pending` that arrived before `time`, oldest first: those whose handling
     /// was cut short by a crash between the answer and the outcome.
     public func pendingEventIDs(receivedBefore time: Timestamp, after lastID: Int64 = 0, limit: Int) throws -> [Int64] {
-        let statement = try connection.prepare(
-            "SELECT id FROM events WHERE status = 'pending' AND id > ? AND received_at < ? ORDER BY id LIMIT ?")
+        let statement = try connection.prepare("""
+            SELECT s.event_id FROM event_states AS s JOIN deliveries AS d ON d.id = s.event_id
+            WHERE s.status = 'pending' AND s.event_id > ? AND d.received_at < ? ORDER BY s.event_id LIMIT ?
+            """)
         try statement.bind([.integer(lastID), .text(time.iso8601), .integer(Int64(limit))])
         var ids: [Int64] = []
         while try statement.step() { ids.append(statement.int64(0)) }
@@ -168,7 +162,9 @@ public final class EventStore {
 
     /// SQLite's plan for `recentEvents`, for tests that guard against a full scan or a sort.
     public func recentEventsQueryPlan() throws -> [String] {
-        let statement = try connection.prepare("EXPLAIN QUERY PLAN SELECT id FROM events ORDER BY id DESC LIMIT 50")
+        let statement = try connection.prepare("""
+            EXPLAIN QUERY PLAN SELECT id, delivery_id, status, received_at FROM events ORDER BY id DESC LIMIT 50
+            """)
         var details: [String] = []
         while try statement.step() { details.append(statement.text(3) ?? "") }
         return details
@@ -176,7 +172,7 @@ public final class EventStore {
 
     public func count(status: EventStatus? = nil) throws -> Int {
         let statement = try connection.prepare(
-            status == nil ? "SELECT count(*) FROM events" : "SELECT count(*) FROM events WHERE status = ?")
+            status == nil ? "SELECT count(*) FROM event_states" : "SELECT count(*) FROM event_states WHERE status = ?")
         try statement.bind(status.map { [.text($0.rawValue)] } ?? [])
         try statement.step()
         return Int(statement.int64(0))

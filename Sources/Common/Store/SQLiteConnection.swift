@@ -119,26 +119,59 @@ public final class SQLiteStatement {
 
     deinit { sqlite3_finalize(handle) }
 
-    /// Binds `values` to parameters 1...n after clearing the previous use.
+    /// Binds `values` to parameters 1...n after clearing the previous use, for queries whose rows
+    /// are read with `step`. Blobs are copied (SQLITE_TRANSIENT); `withBindings` avoids the copy.
     public func bind(_ values: [SQLiteValue]) throws(SQLiteError) {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
-            let result: Int32
-            switch value {
-            case .null: result = sqlite3_bind_null(handle, index)
-            case .integer(let number): result = sqlite3_bind_int64(handle, index, number)
-            case .text(let text): result = sqlite3_bind_text(handle, index, text, -1, sqliteTransient)
-            case .blob(let bytes):
-                // SQLite copies the bytes (TRANSIENT); a zero-length blob must still be a blob, not NULL.
-                result = bytes.withUnsafeBytes { buffer in
+            if case .blob(let bytes) = value {
+                let result = bytes.withUnsafeBytes { buffer in
                     sqlite3_bind_blob64(handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
                                         sqlite3_uint64(buffer.count), sqliteTransient)
                 }
+                guard result == SQLITE_OK else { throw connection.error(result, sql: sql) }
+            } else {
+                try bindScalar(value, at: index)
             }
-            guard result == SQLITE_OK else { throw connection.error(result, sql: sql) }
         }
+    }
+
+    /// Binds `values` for the duration of `body` only: blobs are bound without a copy
+    /// (SQLITE_STATIC, valid while their buffers are lent to this scope), and the bindings are
+    /// cleared before the scope ends, so SQLite never holds a pointer past it. A 25 MiB body is
+    /// thereby neither copied nor kept.
+    public func withBindings<T>(_ values: [SQLiteValue], _ body: () throws -> T) throws -> T {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        defer { reset() }
+        func bind(from offset: Int) throws -> T {
+            guard offset < values.count else { return try body() }
+            let index = Int32(offset + 1)
+            if case .blob(let bytes) = values[offset] {
+                return try bytes.withUnsafeBytes { buffer in
+                    let result = sqlite3_bind_blob64(handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
+                                                     sqlite3_uint64(buffer.count), nil /* SQLITE_STATIC */)
+                    guard result == SQLITE_OK else { throw connection.error(result, sql: sql) }
+                    return try bind(from: offset + 1)
+                }
+            }
+            try bindScalar(values[offset], at: index)
+            return try bind(from: offset + 1)
+        }
+        return try bind(from: 0)
+    }
+
+    private func bindScalar(_ value: SQLiteValue, at index: Int32) throws(SQLiteError) {
+        let result: Int32
+        switch value {
+        case .null: result = sqlite3_bind_null(handle, index)
+        case .integer(let number): result = sqlite3_bind_int64(handle, index, number)
+        case .text(let text): result = sqlite3_bind_text(handle, index, text, -1, sqliteTransient)
+        case .blob: preconditionFailure("blobs are bound in withBindings")
+        }
+        guard result == SQLITE_OK else { throw connection.error(result, sql: sql) }
     }
 
     /// Advances to the next row: true while a row is available, false when done.
@@ -156,10 +189,8 @@ public final class SQLiteStatement {
     }
 
     /// Binds, runs to completion and resets: for statements that return no rows.
-    public func run(_ values: [SQLiteValue]) throws(SQLiteError) {
-        try bind(values)
-        while try step() {}
-        reset()
+    public func run(_ values: [SQLiteValue]) throws {
+        try withBindings(values) { while try step() {} }
     }
 
     /// Ends this use: resets the statement and drops the bound values, so that SQLite's private

@@ -12,9 +12,12 @@ enum Growth {
         try store.connection.execute("PRAGMA synchronous = OFF")
         let body = Array(("{\"zen\":\"" + String(repeating: "x", count: 580) + "\"}").utf8)
         let insert = try store.connection.prepare("""
-            INSERT INTO events (delivery_id, hook_id, event, action, installation_id, repository, sender, body, content_type,
-                                received_at, status, attempts, processed_at, summary)
-            VALUES (?, 1, 'push', NULL, 42, 'octo/hello', 'octocat', ?, 'application/json', ?, 'processed', 1, ?, '{}')
+            INSERT INTO deliveries (delivery_id, hook_id, event, action, installation_id, repository, sender, body, content_type,
+                                    received_at)
+            VALUES (?, 1, 'push', NULL, 42, 'octo/hello', 'octocat', ?, 'application/json', ?)
+            """)
+        let markProcessed = try store.connection.prepare("""
+            UPDATE event_states SET status = 'processed', attempts = 1, processed_at = ?, summary = '{}' WHERE status = 'pending'
             """)
         var generator = SystemRandomNumberGenerator()
         let start = Timestamp.now()
@@ -23,10 +26,10 @@ enum Growth {
             try store.connection.inTransaction {
                 for _ in 0..<min(50_000, rows - written) {
                     let guid = lowercaseHex((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
-                    let time = Timestamp.now().iso8601
-                    try insert.run([.text(guid), .blob(body), .text(time), .text(time)])
+                    try insert.run([.text(guid), .blob(body), .text(Timestamp.now().iso8601)])
                     written += 1
                 }
+                try markProcessed.run([.text(Timestamp.now().iso8601)])
             }
         }
         print("BENCH generated=\(rows) seconds=\(start.millisecondsUntil(.now()) / 1000) total=\(try store.count())")
