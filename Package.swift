@@ -7,19 +7,26 @@ let package = Package(
     name: "pulser-hub-sync",
     products: [
         .executable(name: "webhook-fcgi", targets: ["webhook-fcgi"]),
+        .executable(name: "callback-fcgi", targets: ["callback-fcgi"]),
     ],
     targets: [
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSystem"),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "Common", dependencies: ["CFastCGI", "COpenSSL", "CSQLite", "CSystem"]),
         .target(name: "Webhooks", dependencies: ["Common"]),
+        // libcurl only where GitHub is called: webhook-fcgi does not load its 36 shared libraries (STACK.md, 10).
+        .target(name: "GitHub", dependencies: ["Common", "CCurl"]),
+        .target(name: "Callback", dependencies: ["Common", "GitHub"]),
+        .executableTarget(name: "callback-fcgi", dependencies: ["Common", "Callback"]),
         .executableTarget(name: "webhook-fcgi", dependencies: ["Common", "Webhooks"]),
         .executableTarget(name: "hubsync-bench", dependencies: ["Common", "Webhooks"], path: "bench/Sources/hubsync-bench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CommonTests", dependencies: ["Common", "TestSupport"]),
         .testTarget(name: "WebhookTests", dependencies: ["Webhooks", "Common", "TestSupport"]),
+        .testTarget(name: "CallbackTests", dependencies: ["Callback", "GitHub", "Common", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Common"]),
     ]
 )

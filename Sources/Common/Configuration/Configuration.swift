@@ -13,6 +13,7 @@ public enum SyncMode: String, Sendable {
 public struct Configuration: Sendable {
     public static let defaultConfigPath = "/etc/pulser-hub-sync/hubsync.env"
     public static let defaultDatabasePath = "/var/lib/pulser-hub-sync/hubsync.db"
+    public static let defaultKeyFilePath = "/var/lib/pulser-hub-sync/hubsync.key"
     /// GitHub never sends more than 25 MB (GITHUB.md, section 3).
     public static let defaultMaxBodyBytes = 25 * 1024 * 1024
     /// Measured (`make bench`, 2 cores): 16 threads in one process gave the most durable deliveries
@@ -35,13 +36,24 @@ public struct Configuration: Sendable {
     public var appClientID: String?
     public var appPrivateKeyPath: String?
     public var appClientSecret: String?
+    /// The App's URL name (github.com/apps/SLUG), for the install link; read from `GET /app` when unset.
+    public var appSlug: String?
+    /// REST base: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server.
+    public var gitHubAPIURL: String
+    /// Web and OAuth base: `https://github.com` or `https://HOST`.
+    public var gitHubURL: String
+    public var gitHubConnectTimeoutMilliseconds: Int
+    public var gitHubTimeoutMilliseconds: Int
+    /// The 32-byte key that seals tokens and secrets in the database (created 0600 when absent).
+    public var keyFilePath: String
 
     public init(
         webhookSecrets: [[UInt8]] = [], databasePath: String, maxBodyBytes: Int = defaultMaxBodyBytes,
         syncMode: SyncMode = .full, logLevel: LogLevel = .info, busyTimeoutMilliseconds: Int = 5000,
         requestThreads: Int = Configuration.defaultRequestThreads, maxBatchSize: Int = Configuration.defaultMaxBatchSize,
         appID: String? = nil, appClientID: String? = nil, appPrivateKeyPath: String? = nil,
-        appClientSecret: String? = nil
+        appClientSecret: String? = nil, appSlug: String? = nil, gitHubAPIURL: String = "https://api.github.com",
+        gitHubURL: String = "https://github.com", keyFilePath: String = Configuration.defaultKeyFilePath
     ) {
         self.webhookSecrets = webhookSecrets
         self.databasePath = databasePath
@@ -55,6 +67,12 @@ public struct Configuration: Sendable {
         self.appClientID = appClientID
         self.appPrivateKeyPath = appPrivateKeyPath
         self.appClientSecret = appClientSecret
+        self.appSlug = appSlug
+        self.gitHubAPIURL = gitHubAPIURL
+        self.gitHubURL = gitHubURL
+        self.gitHubConnectTimeoutMilliseconds = 5000
+        self.gitHubTimeoutMilliseconds = 20000
+        self.keyFilePath = keyFilePath
     }
 
     /// Reads the file named by `HUBSYNC_CONFIG` (required if set, optional at its default path),
@@ -129,7 +147,43 @@ public struct Configuration: Sendable {
         appClientID = value("GITHUB_APP_CLIENT_ID")
         appPrivateKeyPath = value("GITHUB_APP_PEM_PATH")
         appClientSecret = value("GITHUB_APP_CLIENT_SECRET")
+        appSlug = value("GITHUB_APP_SLUG")
+        if let slug = appSlug, !slug.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }) {
+            throw .invalidValue(variable: "GITHUB_APP_SLUG", expected: "the App's URL name: lower-case letters, digits and - (got \"\(slug)\")")
+        }
+        gitHubAPIURL = try baseURL(value("GITHUB_API_URL") ?? "https://api.github.com", variable: "GITHUB_API_URL")
+        gitHubURL = try baseURL(value("GITHUB_URL") ?? "https://github.com", variable: "GITHUB_URL")
+        gitHubConnectTimeoutMilliseconds = 5000
+        gitHubTimeoutMilliseconds = 20000
+        if let text = value("HUBSYNC_GITHUB_TIMEOUT_MS") {
+            guard let milliseconds = Int(text), milliseconds >= 100, milliseconds <= 120_000 else {
+                throw .invalidValue(variable: "HUBSYNC_GITHUB_TIMEOUT_MS", expected: "milliseconds from 100 to 120000 (got \"\(text)\")")
+            }
+            gitHubTimeoutMilliseconds = milliseconds
+            gitHubConnectTimeoutMilliseconds = min(5000, milliseconds)
+        }
+        keyFilePath = value("HUBSYNC_KEY_FILE") ?? Configuration.defaultKeyFilePath
     }
+}
+
+/// A base URL without a trailing slash. TLS is required, except plain `http://` to a loopback
+/// address, which only a local test server (the tests' fake GitHub) can be.
+func baseURL(_ text: String, variable: String) throws(ConfigurationError) -> String {
+    var url = text
+    while url.hasSuffix("/") { url.removeLast() }
+    if url.hasPrefix("https://"), url.count > 8 { return url }
+    if url.hasPrefix("http://") {
+        let hostAndPort = url.dropFirst(7).split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
+        let host: String
+        if hostAndPort.hasPrefix("[") {
+            host = String(hostAndPort.prefix(while: { $0 != "]" })) + "]"
+        } else {
+            host = String(hostAndPort.split(separator: ":").first ?? "")
+        }
+        if host == "localhost" || host == "[::1]" || host.hasPrefix("127.") { return url }
+        throw .invalidValue(variable: variable, expected: "an https:// URL (plain http:// is allowed only to a loopback address; got \"\(text)\")")
+    }
+    throw .invalidValue(variable: variable, expected: "an https:// URL (got \"\(text)\")")
 }
 
 /// `26214400`, `25M`, `25MiB`, `512k`: binary multiples, as nginx's `client_max_body_size` reads them.

@@ -1,0 +1,123 @@
+import Common
+import GitHub
+
+/// The browser's return from GitHub after an installation (`GET /github/auth/callback`, GITHUB.md
+/// section 11). The installation_id in this URL can be forged by anyone, so it is trusted only
+/// after GitHub confirms, with the visitor's own user token, that the installation is among theirs.
+struct InstallationCallback {
+    let services: CallbackServices
+
+    func handle(_ request: HTTPRequest) throws -> HTTPResponse {
+        let parameters = FormDecoding.parameters(request.query)
+        // A member asked an owner to install: no installation exists yet (GITHUB.md, section 11).
+        if parameters["setup_action"] == "request" {
+            return HTMLPage(title: "Installation requested",
+                            paragraphs: ["Your request was sent to the account's owners. The App will be installed once an owner approves it; nothing else is needed from you."])
+                .response(status: 200)
+        }
+        guard let code = parameters["code"], !code.isEmpty, let idText = parameters["installation_id"], !idText.isEmpty else {
+            throw CallbackError.missingParameters
+        }
+        guard idText.utf8.count <= 18, idText.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let installationID = Int64(idText),
+              installationID > 0
+        else { throw CallbackError.invalidInstallationID }
+        if let state = parameters["state"] {
+            do {
+                try services.installState.verify(state, cookieValue: cookieValue(named: InstallState.cookieName, in: request.header("cookie")),
+                                                 now: services.now())
+            } catch {
+                throw CallbackError.invalidState
+            }
+        }
+        return try withGitHub { client, tokens, database in
+            let grant: UserTokenGrant
+            do {
+                grant = try UserTokenGrant.request(client: client, configuration: services.configuration, form: [("code", code)])
+            } catch TokenError.oauth(let code) {
+                throw code == "bad_verification_code" ? CallbackError.badVerificationCode : CallbackError.oauthRefused(code: code)
+            }
+            let user = try client.rest("GET", "/user", credential: .bearer(grant.accessToken)).json
+            guard let userID = user?["id"]?.int64Value, let login = user?["login"]?.stringValue else {
+                throw GitHubError.invalidResponse("/user without id or login")
+            }
+            guard try userCanReach(installationID, client: client, userToken: grant.accessToken) else {
+                throw CallbackError.installationNotOwned
+            }
+            let jwt = try AppJWT.make(configuration: services.configuration, now: services.now())
+            guard let installation = try client.rest("GET", "/app/installations/\(installationID)", credential: .bearer(jwt)).json else {
+                throw GitHubError.invalidResponse("the installation is not JSON")
+            }
+            let account = installation["account"]
+            let accountName = account?["login"]?.stringValue ?? account?["slug"]?.stringValue ?? "account \(installationID)"
+            let isSuspended = installation["suspended_at"].map { !$0.isNull } ?? false
+            let now = services.now().iso8601
+            try IntegrationStore(database: database).save(Integration(
+                installationID: installationID, accountLogin: accountName, accountID: account?["id"]?.int64Value,
+                accountType: installation["target_type"]?.stringValue ?? account?["type"]?.stringValue,
+                repositorySelection: installation["repository_selection"]?.stringValue,
+                permissions: installation["permissions"]?.value.jsonText, events: installation["events"]?.value.jsonText,
+                setupAction: parameters["setup_action"], installedByLogin: login, installedByID: userID,
+                status: isSuspended ? "suspended" : "active", suspendedAt: installation["suspended_at"]?.stringValue,
+                createdAt: now, updatedAt: now))
+            try tokens.saveUserToken(grant, userID: userID)
+            if isSuspended { throw CallbackError.installationSuspended(account: accountName) }
+            _ = try tokens.installationToken(for: installationID)
+            return successPage(account: accountName, installation: installation)
+                .response(status: 200, headers: [InstallState.clearCookieHeader()])
+        }
+    }
+
+    /// `GET /user/installations` (page-number pagination, up to 100 per page): the installations of
+    /// this App that the user can reach (GITHUB.md, section 9).
+    private func userCanReach(_ installationID: Int64, client: GitHubClient, userToken: String) throws -> Bool {
+        var page = 1
+        while page <= 50 {
+            let json = try client.rest("GET", "/user/installations?per_page=100&page=\(page)", credential: .bearer(userToken)).json
+            let installations = json?["installations"]?.arrayValue ?? []
+            if installations.contains(where: { $0["id"]?.int64Value == installationID }) { return true }
+            if installations.count < 100 { return false }
+            page += 1
+        }
+        return false
+    }
+
+    private func successPage(account: String, installation: JSONNode) -> HTMLPage {
+        let selection = installation["repository_selection"]?.stringValue == "all"
+            ? "It can see all repositories of \(account)." : "It can see the repositories of \(account) that were selected."
+        let permissions = (installation["permissions"]?.members ?? []).map { "\($0.key): \($0.value.stringValue ?? "")" }.sorted()
+        return HTMLPage(title: "Pulser Hub Sync is installed on \(account)",
+                        paragraphs: [selection, permissions.isEmpty ? "It asked for no permissions." : "Its permissions:"],
+                        items: permissions)
+    }
+
+    /// Runs `body` with a GitHub client, the token service and the database of this request, and
+    /// turns GitHub's failures into the pages they deserve.
+    private func withGitHub(_ body: (GitHubClient, TokenService, Database) throws -> HTTPResponse) throws -> HTTPResponse {
+        do {
+            let database = try Database(configuration: services.configuration)
+            let client = try GitHubClient(configuration: services.configuration)
+            let tokens = try TokenService(configuration: services.configuration, client: client, database: database,
+                                          box: services.secretBox, now: services.now)
+            return try body(client, tokens, database)
+        } catch let error as GitHubError {
+            switch error {
+            case .network, .timedOut, .server: throw CallbackError.gitHubUnreachable
+            case .rateLimited(let resetAt, let retryAfter):
+                let retryAt = retryAfter.map { services.now().adding(seconds: Int64($0)) }
+                    ?? resetAt.map { Timestamp(microsecondsSinceEpoch: $0 * 1_000_000) }
+                throw CallbackError.rateLimited(retryAt: retryAt.map { String($0.iso8601.prefix(16)).replacingT() })
+            case .configuration(let what): throw CallbackError.notConfigured(detail: what)
+            case .http(let status, _) where status == 404 || status == 403 || status == 401:
+                // The App cannot see the installation (uninstalled since) or the user token was refused.
+                throw CallbackError.installationNotOwned
+            case .http, .invalidResponse: throw CallbackError.gitHubUnreachable
+            }
+        } catch let error as AppJWTError {
+            throw CallbackError.notConfigured(detail: error.description)
+        }
+    }
+}
+
+extension String {
+    func replacingT() -> String { String(map { $0 == "T" ? " " : $0 }) }
+}

@@ -1,0 +1,99 @@
+import Common
+import Glibc
+internal import CCurl
+
+/// One libcurl easy handle: the only file that touches CURL pointers. Reusing the handle keeps the
+/// connection (and its TLS session) open between calls. Used by one thread at a time.
+final class CurlEasy {
+    private let handle: UnsafeMutableRawPointer  // CURL* (a void typedef)
+
+    struct Response {
+        var status: Int
+        var headers: [String: String]  // names lower-cased; the last of a repeated header wins
+        var body: [UInt8]
+    }
+
+    init() throws(GitHubError) {
+        CurlEasy.initializeOnce
+        guard let handle = curl_easy_init() else { throw .network("cannot create a libcurl handle") }
+        self.handle = handle
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    /// `curl_global_init` is not thread-safe; run it once per process, before any handle exists.
+    private static let initializeOnce: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    func perform(method: String, url: String, headers: [String], body: [UInt8]?, connectTimeoutMilliseconds: Int,
+                 totalTimeoutMilliseconds: Int) throws(GitHubError) -> Response {
+        curl_easy_reset(handle)  // options of the previous call must not leak into this one
+        let collector = Collector()
+        let context = Unmanaged.passUnretained(collector).toOpaque()
+        var list: UnsafeMutablePointer<curl_slist>?
+        for header in headers { list = curl_slist_append(list, header) }
+        defer { curl_slist_free_all(list) }
+
+        var code = ccurl_setopt_string(handle, CURLOPT_URL, url)
+        code = code == CURLE_OK ? ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, list) : code
+        code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMilliseconds) : code
+        code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, totalTimeoutMilliseconds) : code
+        // TLS verification stays on (libcurl's default); say so, so that no later change can flip it.
+        code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1) : code
+        code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2) : code
+        // GitHub redirects renamed resources (301/302/307, GITHUB.md section 12).
+        code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1) : code
+        code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_MAXREDIRS, 5) : code
+        code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1) : code
+        code = code == CURLE_OK ? ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method) : code
+        code = code == CURLE_OK ? ccurl_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, { data, size, count, context in
+            let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
+            collector.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size * count))
+            return size * count
+        }) : code
+        code = code == CURLE_OK ? ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, context) : code
+        code = code == CURLE_OK ? ccurl_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, { data, size, count, context in
+            let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
+            collector.addHeaderLine(UnsafeRawBufferPointer(start: data, count: size * count))
+            return size * count
+        }) : code
+        code = code == CURLE_OK ? ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, context) : code
+        guard code == CURLE_OK else { throw .network(String(cString: curl_easy_strerror(code))) }
+
+        let result: CURLcode
+        if let body {
+            result = body.withUnsafeBytes { bytes in
+                var setup = ccurl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count))
+                if setup == CURLE_OK {
+                    setup = ccurl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+                }
+                return setup == CURLE_OK ? curl_easy_perform(handle) : setup
+            }
+        } else {
+            result = curl_easy_perform(handle)
+        }
+        guard result == CURLE_OK else {
+            if result == CURLE_OPERATION_TIMEDOUT { throw .timedOut }
+            throw .network(String(cString: curl_easy_strerror(result)))
+        }
+        var status = 0
+        _ = ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return Response(status: status, headers: collector.headers, body: collector.body)
+    }
+}
+
+private final class Collector {
+    var body: [UInt8] = []
+    var headers: [String: String] = [:]
+
+    func addHeaderLine(_ raw: UnsafeRawBufferPointer) {
+        let line = String(decoding: raw, as: UTF8.self)
+        // A new status line (after a redirect or a 100 Continue) starts a new set of headers.
+        if line.hasPrefix("HTTP/") { headers = [:]; return }
+        guard let colon = line.firstIndex(of: ":") else { return }
+        let name = line[..<colon].lowercased()
+        var value = line[line.index(after: colon)...]
+        while let first = value.first, first == " " || first == "\t" { value = value.dropFirst() }
+        while let last = value.last, last == "\r" || last == "\n" || last == " " { value = value.dropLast() }
+        headers[name] = String(value)
+    }
+}

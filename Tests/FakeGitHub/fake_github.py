@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""A fake GitHub for the tests: the endpoints pulser-hub-sync calls, with GitHub's documented
+request and response shapes (../shared/GITHUB.md, ../shared/payloads/examples-docs.md), and checks
+of what it is sent: the App JWT's RS256 signature against the App's public key, its `iss`, `iat`
+and `exp`, the OAuth client id and secret, and the headers GitHub requires. Every request is logged
+(GET /_log) with what was checked; counters at GET /_stats; behaviour switched with POST /_control.
+
+    fake_github.py --port 0 --pem APP_KEY.pem --issuer Iv1.abc --client-id Iv1.abc --client-secret S \
+        --state-file fixtures.json
+Prints `LISTENING <port>` once ready.
+"""
+import argparse, base64, json, secrets, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+
+LOCK = threading.Lock()
+LOG = []
+STATS = {"installation_tokens": {}, "oauth_exchanges": 0, "refreshes": 0}
+MODE = {"mode": "normal"}
+
+
+def b64url_decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def iso(seconds):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+class World:
+    """Users, installations and issued tokens."""
+
+    def __init__(self, fixtures, issuer, client_id, client_secret, public_key, token_lifetime):
+        self.users = {u["id"]: u for u in fixtures["users"]}
+        self.codes = dict(fixtures["codes"])          # code -> user id, single use
+        self.installations = {i["id"]: i for i in fixtures["installations"]}
+        self.access = {int(k): v for k, v in fixtures["access"].items()}  # user id -> installation ids
+        self.issuer, self.client_id, self.client_secret = issuer, client_id, client_secret
+        self.public_key = public_key
+        self.token_lifetime = token_lifetime
+        self.user_tokens = {}     # token -> (user id, expires)
+        self.refresh_tokens = {}  # refresh token -> user id
+        self.app = fixtures["app"]
+
+    def verify_jwt(self, token):
+        try:
+            header_b64, claims_b64, signature_b64 = token.split(".")
+            header = json.loads(b64url_decode(header_b64))
+            claims = json.loads(b64url_decode(claims_b64))
+            if header.get("alg") != "RS256":
+                return f"alg {header.get('alg')} is not RS256"
+            self.public_key.verify(b64url_decode(signature_b64), f"{header_b64}.{claims_b64}".encode(),
+                                   padding.PKCS1v15(), hashes.SHA256())
+        except Exception as error:  # noqa: BLE001 - any failure is a bad JWT
+            return f"invalid JWT ({type(error).__name__})"
+        now = int(time.time())
+        if not isinstance(claims.get("iat"), int) or not isinstance(claims.get("exp"), int):
+            return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"
+        if claims["exp"] - claims["iat"] > 600:
+            return "'Expiration time' claim ('exp') is too far in the future"
+        if claims["exp"] <= now:
+            return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires"
+        if claims["iat"] > now + 60:
+            return "'Issued at' claim ('iat') is in the future"
+        if str(claims.get("iss")) != self.issuer:
+            return f"'Issuer' claim ('iss') must be {self.issuer}"
+        return None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    world = None
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def record(self, **fields):
+        with LOCK:
+            LOG.append(dict(method=self.command, path=urlsplit(self.path).path, time=time.time(), **fields))
+
+    def send_json(self, status, value, headers=None):
+        body = json.dumps(value).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        for name, header_value in (headers or {}).items():
+            self.send_header(name, header_value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def bearer(self):
+        value = self.headers.get("Authorization", "")
+        return value[7:] if value.startswith("Bearer ") else None
+
+    def rest_headers_problem(self):
+        if self.headers.get("Accept") != "application/vnd.github+json":
+            return "Accept must be application/vnd.github+json"
+        if self.headers.get("X-GitHub-Api-Version") != "2022-11-28":
+            return "X-GitHub-Api-Version must be 2022-11-28"
+        if not self.headers.get("User-Agent"):
+            return "Request forbidden by administrative rules. Please make sure your request has a User-Agent header"
+        return None
+
+    # -- dispatch ---------------------------------------------------------------------------
+    def do_GET(self):
+        self.dispatch()
+
+    def do_POST(self):
+        self.dispatch()
+
+    def do_PATCH(self):
+        self.dispatch()
+
+    def dispatch(self):
+        url = urlsplit(self.path)
+        path, query = url.path, parse_qs(url.query)
+        if path == "/_log":
+            with LOCK:
+                return self.send_json(200, LOG)
+        if path == "/_stats":
+            with LOCK:
+                return self.send_json(200, STATS)
+        if path == "/_control":
+            MODE.update(json.loads(self.read_body() or b"{}"))
+            return self.send_json(200, MODE)
+        mode = MODE["mode"]
+        if mode == "error500":
+            self.read_body()
+            self.record(outcome="502 (mode error500)")
+            return self.send_json(502, {"message": "Server Error"})
+        if mode == "ratelimit" and path != "/login/oauth/access_token":
+            self.read_body()
+            self.record(outcome="403 rate limited")
+            return self.send_json(403, {"message": "API rate limit exceeded"},
+                                  {"x-ratelimit-remaining": "0", "x-ratelimit-limit": "5000",
+                                   "x-ratelimit-reset": str(int(time.time()) + 1800)})
+        if path == "/login/oauth/access_token" and self.command == "POST":
+            return self.oauth()
+        problem = self.rest_headers_problem()
+        if problem:
+            self.record(outcome=f"400 {problem}")
+            return self.send_json(400, {"message": problem})
+        if path == "/user" and self.command == "GET":
+            return self.user()
+        if path == "/user/installations" and self.command == "GET":
+            return self.user_installations(query)
+        if path == "/app" and self.command == "GET":
+            return self.with_jwt(lambda: self.send_json(200, self.world.app))
+        parts = path.strip("/").split("/")
+        if len(parts) == 3 and parts[:2] == ["app", "installations"] and self.command == "GET":
+            return self.with_jwt(lambda: self.installation(int(parts[2])))
+        if len(parts) == 4 and parts[:2] == ["app", "installations"] and parts[3] == "access_tokens" and self.command == "POST":
+            return self.with_jwt(lambda: self.access_token(int(parts[2])))
+        self.record(outcome="404")
+        self.send_json(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
+
+    # -- endpoints --------------------------------------------------------------------------
+    def with_jwt(self, answer):
+        token = self.bearer()
+        problem = self.world.verify_jwt(token) if token else "A JSON web token could not be decoded"
+        if problem:
+            self.record(auth="jwt", outcome=f"401 {problem}")
+            return self.send_json(401, {"message": problem})
+        self.record(auth="jwt (RS256 signature, iss, iat, exp verified)", outcome="ok")
+        return answer()
+
+    def oauth(self):
+        form = {k: v[0] for k, v in parse_qs(self.read_body().decode()).items()}
+        wants_json = self.headers.get("Accept") == "application/json"
+
+        def answer(value):
+            if wants_json:
+                return self.send_json(200, value)  # GitHub reports OAuth errors with 200 as well
+            body = "&".join(f"{k}={v}" for k, v in value.items()).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-www-form-urlencoded")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        if form.get("client_id") != self.world.client_id or form.get("client_secret") != self.world.client_secret:
+            self.record(outcome="incorrect_client_credentials")
+            return answer({"error": "incorrect_client_credentials",
+                           "error_description": "The client_id and/or client_secret passed are incorrect."})
+        with LOCK:
+            if form.get("grant_type") == "refresh_token":
+                STATS["refreshes"] += 1
+                user_id = self.world.refresh_tokens.pop(form.get("refresh_token"), None)  # rotates on use
+                if user_id is None:
+                    self.record(outcome="bad_refresh_token")
+                    return answer({"error": "bad_refresh_token", "error_description": "The refresh token passed is incorrect or expired."})
+            else:
+                STATS["oauth_exchanges"] += 1
+                user_id = self.world.codes.pop(form.get("code"), None)  # single use
+                if user_id is None:
+                    self.record(outcome="bad_verification_code")
+                    return answer({"error": "bad_verification_code",
+                                   "error_description": "The code passed is incorrect or expired."})
+            token, refresh = "ghu_" + secrets.token_urlsafe(27), "ghr_" + secrets.token_urlsafe(56)
+            self.world.user_tokens[token] = (user_id, time.time() + 28800)
+            self.world.refresh_tokens[refresh] = user_id
+        self.record(outcome="user token issued (client secret verified)")
+        answer({"access_token": token, "expires_in": 28800, "refresh_token": refresh,
+                "refresh_token_expires_in": 15811200, "scope": "", "token_type": "bearer"})
+
+    def user_from_token(self):
+        entry = self.world.user_tokens.get(self.bearer() or "")
+        if not entry or entry[1] < time.time():
+            self.record(auth="user", outcome="401 Bad credentials")
+            self.send_json(401, {"message": "Bad credentials"})
+            return None
+        return self.world.users[entry[0]]
+
+    def user(self):
+        user = self.user_from_token()
+        if user:
+            self.record(auth="user token", outcome="ok")
+            self.send_json(200, user)
+
+    def user_installations(self, query):
+        user = self.user_from_token()
+        if not user:
+            return
+        per_page = min(int(query.get("per_page", ["30"])[0]), 100)
+        page = int(query.get("page", ["1"])[0])
+        reachable = [self.world.installations[i] for i in self.world.access.get(user["id"], []) if i in self.world.installations]
+        chunk = reachable[(page - 1) * per_page: page * per_page]
+        self.record(auth="user token", outcome=f"ok ({len(chunk)} installations, page {page})")
+        self.send_json(200, {"total_count": len(reachable), "installations": chunk})
+
+    def installation(self, installation_id):
+        installation = self.world.installations.get(installation_id)
+        if not installation:
+            return self.send_json(404, {"message": "Not Found"})
+        self.send_json(200, installation)
+
+    def access_token(self, installation_id):
+        if installation_id not in self.world.installations:
+            return self.send_json(404, {"message": "Not Found"})
+        with LOCK:
+            STATS["installation_tokens"][str(installation_id)] = STATS["installation_tokens"].get(str(installation_id), 0) + 1
+        # The stateless format rolling out since 2026-04-27: about 520 characters (GITHUB.md, section 8).
+        token = "ghs_" + str(self.world.app["id"]) + "_" + secrets.token_urlsafe(380)
+        installation = self.world.installations[installation_id]
+        self.send_json(201, {"token": token, "expires_at": iso(time.time() + self.world.token_lifetime),
+                             "permissions": installation.get("permissions", {}),
+                             "repository_selection": installation.get("repository_selection", "all")})
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--pem", required=True)
+    parser.add_argument("--issuer", required=True)
+    parser.add_argument("--client-id", required=True)
+    parser.add_argument("--client-secret", required=True)
+    parser.add_argument("--fixtures", required=True)
+    parser.add_argument("--token-lifetime", type=int, default=3600)
+    arguments = parser.parse_args()
+    with open(arguments.pem, "rb") as file:
+        public_key = serialization.load_pem_private_key(file.read(), password=None).public_key()
+    with open(arguments.fixtures) as file:
+        fixtures = json.load(file)
+    Handler.world = World(fixtures, arguments.issuer, arguments.client_id, arguments.client_secret, public_key,
+                          arguments.token_lifetime)
+    server = ThreadingHTTPServer(("127.0.0.1", arguments.port), Handler)
+    print(f"LISTENING {server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
