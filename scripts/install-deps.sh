@@ -19,10 +19,21 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+install_python_cryptography() {
+  # The tests' fake GitHub verifies RS256 JWTs with Python's cryptography package.
+  python3 -c 'import cryptography' 2>/dev/null && return 0
+  echo "install-deps: installing Python's cryptography package" >&2
+  if [ "$(command -v python3)" = /usr/bin/python3 ]; then
+    $SUDO apt-get install -y -qq --no-install-recommends python3-cryptography >/dev/null
+  else
+    python3 -m pip install --quiet cryptography
+  fi
+}
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+if [ ${#missing[@]} -eq 0 ]; then install_python_cryptography; exit 0; fi
+
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
@@ -30,3 +41,4 @@ $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts nginx after installing it; we run our own instances, so stop the system one.
 if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true; fi
 if [ -f /run/nginx.pid ]; then $SUDO kill "$(cat /run/nginx.pid)" 2>/dev/null || true; fi
+install_python_cryptography

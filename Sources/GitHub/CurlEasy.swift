@@ -85,15 +85,17 @@ private final class Collector {
     var body: [UInt8] = []
     var headers: [String: String] = [:]
 
+    /// One header line as bytes: `"\r\n"` is a single Character in Swift, so trimming characters
+    /// would leave it on every value (a rate-limit header then read "0\r\n", not "0").
     func addHeaderLine(_ raw: UnsafeRawBufferPointer) {
-        let line = String(decoding: raw, as: UTF8.self)
+        var bytes = Array(raw)
+        while let last = bytes.last, last == 0x0D || last == 0x0A || last == 0x20 || last == 0x09 { bytes.removeLast() }
         // A new status line (after a redirect or a 100 Continue) starts a new set of headers.
-        if line.hasPrefix("HTTP/") { headers = [:]; return }
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = line[..<colon].lowercased()
-        var value = line[line.index(after: colon)...]
-        while let first = value.first, first == " " || first == "\t" { value = value.dropFirst() }
-        while let last = value.last, last == "\r" || last == "\n" || last == " " { value = value.dropLast() }
-        headers[name] = String(value)
+        if bytes.starts(with: Array("HTTP/".utf8)) { headers = [:]; return }
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return }
+        var valueStart = colon + 1
+        while valueStart < bytes.count, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
+        let name = String(decoding: bytes[..<colon], as: UTF8.self).lowercased()
+        headers[name] = String(decoding: bytes[valueStart...], as: UTF8.self)
     }
 }

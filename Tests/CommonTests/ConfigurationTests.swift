@@ -17,6 +17,11 @@ import Testing
                            "HUBSYNC_LOG_LEVEL": "debug", "HUBSYNC_SYNC": "normal", "EMPTY": ""])
     }
 
+    @Test func readsFilesWithWindowsLineEndings() throws {
+        #expect(try EnvFile.parse("HUBSYNC_DB=/a.db\r\nHUBSYNC_SYNC=normal\r\n", path: "crlf.env")
+                == ["HUBSYNC_DB": "/a.db", "HUBSYNC_SYNC": "normal"])
+    }
+
     @Test func namesTheFileAndLineOfAMalformedLine() {
         #expect(throws: ConfigurationError.malformedLine(path: "x.env", line: 2)) {
             try EnvFile.parse("A=1\nnot a pair\n", path: "x.env")

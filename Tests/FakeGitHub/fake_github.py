@@ -16,9 +16,10 @@ from urllib.parse import parse_qs, urlsplit
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-LOCK = threading.Lock()
+LOCK = threading.RLock()  # record() is also called while the lock is held
 LOG = []
 STATS = {"installation_tokens": {}, "oauth_exchanges": 0, "refreshes": 0}
+ISSUED = []  # every token handed out, so tests can check that none is stored in plain text
 MODE = {"mode": "normal"}
 
 
@@ -127,6 +128,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_stats":
             with LOCK:
                 return self.send_json(200, STATS)
+        if path == "/_tokens":
+            with LOCK:
+                return self.send_json(200, ISSUED)
         if path == "/_control":
             MODE.update(json.loads(self.read_body() or b"{}"))
             return self.send_json(200, MODE)
@@ -206,6 +210,7 @@ class Handler(BaseHTTPRequestHandler):
             token, refresh = "ghu_" + secrets.token_urlsafe(27), "ghr_" + secrets.token_urlsafe(56)
             self.world.user_tokens[token] = (user_id, time.time() + 28800)
             self.world.refresh_tokens[refresh] = user_id
+            ISSUED.extend([token, refresh])
         self.record(outcome="user token issued (client secret verified)")
         answer({"access_token": token, "expires_in": 28800, "refresh_token": refresh,
                 "refresh_token_expires_in": 15811200, "scope": "", "token_type": "bearer"})
@@ -248,6 +253,8 @@ class Handler(BaseHTTPRequestHandler):
             STATS["installation_tokens"][str(installation_id)] = STATS["installation_tokens"].get(str(installation_id), 0) + 1
         # The stateless format rolling out since 2026-04-27: about 520 characters (GITHUB.md, section 8).
         token = "ghs_" + str(self.world.app["id"]) + "_" + secrets.token_urlsafe(380)
+        with LOCK:
+            ISSUED.append(token)
         installation = self.world.installations[installation_id]
         self.send_json(201, {"token": token, "expires_at": iso(time.time() + self.world.token_lifetime),
                              "permissions": installation.get("permissions", {}),

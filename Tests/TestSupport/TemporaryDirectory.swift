@@ -1,4 +1,5 @@
-import Glibc
+import Foundation
+
 
 /// A fresh directory under /tmp, removed when the value goes away.
 public final class TemporaryDirectory {

@@ -35,6 +35,12 @@ import Testing
         #expect(summary["head_commit"] == ["id": "b", "message": "Fix it"])
     }
 
+    @Test func theSubjectLineEndsAtAnyLineBreak() {
+        #expect(firstLine("Fix it\r\n\r\nBody") == "Fix it")
+        #expect(firstLine("Only line") == "Only line")
+        #expect(firstLine(String(repeating: "x", count: 300)).count == 201)
+    }
+
     @Test func pushWithoutRefFails() {
         #expect(throws: HandlerError.missingField("ref")) {
             try summarizePush(WebhookEvent(name: "push", deliveryID: "d", payload: parsed(["after": "x"])))

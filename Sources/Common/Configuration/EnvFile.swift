@@ -7,10 +7,11 @@ public enum EnvFile {
     public static func parse(_ text: String, path: String) throws(ConfigurationError) -> [String: String] {
         var values: [String: String] = [:]
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // isNewline, not "\n": in a file with CRLF endings "\r\n" is one Character, which a split on
+        // "\n" would never find.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }) {
             lineNumber += 1
             var line = rawLine.drop(while: { $0 == " " || $0 == "\t" })
-            if line.last == "\r" { line = line.dropLast() }
             if line.isEmpty || line.first == "#" { continue }
             if line.hasPrefix("export ") { line = line.dropFirst(7).drop(while: { $0 == " " }) }
             guard let equals = line.firstIndex(of: "=") else { throw .malformedLine(path: path, line: lineNumber) }

@@ -28,6 +28,6 @@ import Common
 
 /// The subject line of a commit message, capped so a summary stays small.
 func firstLine(_ text: String, limit: Int = 200) -> String {
-    let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+    let line = text.split(maxSplits: 1, omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }).first.map(String.init) ?? ""
     return line.count > limit ? String(line.prefix(limit)) + "…" : line
 }

@@ -1,0 +1,95 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import Common
+@testable import GitHub
+
+@Suite(.serialized) struct GitHubClientTests {
+    func configuration(_ fake: FakeGitHub, directory: TemporaryDirectory, apiURL: String? = nil) throws -> Configuration {
+        var variables = fake.environment
+        variables["HUBSYNC_DB"] = directory.path + "/h.db"
+        variables["HUBSYNC_KEY_FILE"] = directory.path + "/h.key"
+        if let apiURL { variables["GITHUB_API_URL"] = apiURL }
+        return try Configuration(variables: variables)
+    }
+
+    @Test func callsCarryGitHubsHeadersAndAVerifiedAppJWT() throws {
+        let fake = try FakeGitHub()
+        let directory = try TemporaryDirectory()
+        let settings = try configuration(fake, directory: directory)
+        let client = try GitHubClient(configuration: settings)
+        let jwt = try AppJWT.make(configuration: settings, now: .now())
+        #expect(try client.rest("GET", "/app", credential: .bearer(jwt)).json?["slug"]?.stringValue == "pulser-hub-sync-test")
+        let entry = try #require(try fake.log().last)
+        #expect(entry["path"] as? String == "/app")
+        #expect((entry["auth"] as? String)?.contains("RS256 signature, iss, iat, exp verified") == true)
+        // A JWT signed with another key is refused by the fake, and the error carries GitHub's message.
+        let other = try FakeGitHub()
+        let forged = try AppJWT.make(configuration: configuration(other, directory: directory), now: .now())
+        #expect(throws: GitHubError.http(status: 401, message: "invalid JWT (InvalidSignature)")) {
+            try client.rest("GET", "/app", credential: .bearer(forged))
+        }
+    }
+
+    @Test func serverErrorsAreRetriedThreeTimesWithBackoffThenReported() throws {
+        let fake = try FakeGitHub()
+        let directory = try TemporaryDirectory()
+        let pauses = Mutex<[Double]>([])
+        let client = try GitHubClient(configuration: configuration(fake, directory: directory), pause: { seconds in pauses.withLock { $0.append(seconds) } })
+        try fake.setMode("error500")
+        #expect(throws: GitHubError.server(status: 502)) { try client.rest("GET", "/user", credential: .bearer("x")) }
+        let recorded = pauses.withLock { $0 }
+        #expect(recorded.count == 3)
+        #expect(zip(recorded, [0.5, 1.0, 2.0]).allSatisfy { $0 >= $1 * 0.5 && $0 <= $1 * 1.5 }, "\(recorded)")
+        #expect(try fake.log().filter { $0["path"] as? String == "/user" }.count == 4)
+    }
+
+    @Test func rateLimitsAreReportedWithTheirResetTimeAndNotRetried() throws {
+        let fake = try FakeGitHub()
+        let directory = try TemporaryDirectory()
+        let pauses = Mutex(0)
+        let client = try GitHubClient(configuration: configuration(fake, directory: directory), pause: { _ in pauses.withLock { $0 += 1 } })
+        try fake.setMode("ratelimit")
+        // (Caught whole and switched on: a `catch .rateLimited(let ...)` pattern crashes Swift 6.3's SILGen.)
+        let error = #expect(throws: GitHubError.self) { try client.rest("GET", "/app", credential: .bearer("x")) }
+        guard case .rateLimited(let resetAt, let retryAfter)? = error else { Issue.record("not a rate limit: \(String(describing: error))"); return }
+        let inHalfAnHour = Timestamp.now().secondsSinceEpoch + 1800
+        #expect(resetAt.map { abs($0 - inHalfAnHour) <= 5 } == true)
+        #expect(retryAfter == nil)
+        #expect(pauses.withLock { $0 } == 0)
+    }
+
+    @Test func anUnreachableGitHubIsReportedAfterTheRetries() throws {
+        let fake = try FakeGitHub()
+        let directory = try TemporaryDirectory()
+        let closedPort = try FakeGitHub.unusedPort()
+        let pauses = Mutex(0)
+        let client = try GitHubClient(configuration: configuration(fake, directory: directory, apiURL: "http://127.0.0.1:\(closedPort)"),
+                                      pause: { _ in pauses.withLock { $0 += 1 } })
+        let error = #expect(throws: GitHubError.self) { try client.rest("GET", "/app", credential: .none) }
+        #expect(error?.isUnreachable == true)
+        #expect(pauses.withLock { $0 } == 3)
+    }
+
+    @Test func plainHTTPIsRefusedExceptOnLoopback() {
+        #expect(throws: ConfigurationError.self) { try Configuration(variables: ["GITHUB_API_URL": "http://api.github.com"]) }
+        #expect(throws: ConfigurationError.self) { try Configuration(variables: ["GITHUB_URL": "ftp://github.com"]) }
+        #expect((try? Configuration(variables: ["GITHUB_API_URL": "http://127.0.0.1:9/"]))?.gitHubAPIURL == "http://127.0.0.1:9")
+        #expect((try? Configuration(variables: ["GITHUB_API_URL": "https://ghe.example.com/api/v3"]))?.gitHubAPIURL == "https://ghe.example.com/api/v3")
+    }
+}
+
+extension FakeGitHub {
+    static func unusedPort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 ? getsockname(fd, $0, &length) : -1 }
+        }
+        return UInt16(bigEndian: address.sin_port)
+    }
+}

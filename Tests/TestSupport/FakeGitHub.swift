@@ -1,0 +1,86 @@
+import Foundation
+
+/// The tests' fake GitHub (Tests/FakeGitHub/fake_github.py) on a free loopback port, with a fresh
+/// App key. What it was sent is checked by the fake itself (JWT signature with the App's public
+/// key, iss, iat/exp, client secret, headers) and kept in its log.
+public final class FakeGitHub {
+    public static let clientID = "Iv1.ab1112223334445c"
+    public static let clientSecret = "fake-client-secret-" + UUID().uuidString
+    public let directory: TemporaryDirectory
+    public let pemPath: String
+    public let port: UInt16
+    private let process: Process
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    public init(tokenLifetimeSeconds: Int = 3600) throws {
+        directory = try TemporaryDirectory()
+        pemPath = directory.path + "/app.pem"
+        let keygen = Process()
+        keygen.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        keygen.arguments = ["genrsa", "-traditional", "-out", pemPath, "2048"]
+        keygen.standardError = FileHandle.nullDevice
+        try keygen.run()
+        keygen.waitUntilExit()
+        guard keygen.terminationStatus == 0 else { throw FileError(description: "openssl genrsa failed") }
+        chmod(pemPath, 0o600)
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", repository + "/Tests/FakeGitHub/fake_github.py", "--port", "0", "--pem", pemPath,
+                             "--issuer", FakeGitHub.clientID, "--client-id", FakeGitHub.clientID,
+                             "--client-secret", FakeGitHub.clientSecret, "--fixtures", repository + "/Tests/FakeGitHub/fixtures.json",
+                             "--token-lifetime", String(tokenLifetimeSeconds)]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        guard line.hasPrefix("LISTENING "), let port = UInt16(line.dropFirst(10).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw FileError(description: "the fake GitHub did not start: \(line)")
+        }
+        self.port = port
+    }
+
+    deinit {
+        // SIGKILL, not SIGTERM: started from a libdispatch worker thread, which blocks every
+        // signal, the fake inherits a blocked SIGTERM and would never see it.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// The environment that points our programs at this fake.
+    public var environment: [String: String] {
+        ["GITHUB_URL": baseURL, "GITHUB_API_URL": baseURL, "GITHUB_APP_CLIENT_ID": FakeGitHub.clientID,
+         "GITHUB_APP_CLIENT_SECRET": FakeGitHub.clientSecret, "GITHUB_APP_PEM_PATH": pemPath, "GITHUB_APP_ID": "4242"]
+    }
+
+    /// The fake's own control endpoints, read with the curl command (FoundationNetworking's
+    /// synchronous calls hung inside the test runner).
+    public func get(_ path: String) throws -> Any {
+        try JSONSerialization.jsonObject(with: curl([baseURL + path]))
+    }
+
+    private func curl(_ arguments: [String]) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-sS", "--max-time", "10"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw FileError(description: "curl \(arguments) failed") }
+        return data
+    }
+
+    /// The requests the fake received: method, path, what it checked, outcome.
+    public func log() throws -> [[String: Any]] { try get("/_log") as? [[String: Any]] ?? [] }
+    public func stats() throws -> [String: Any] { try get("/_stats") as? [String: Any] ?? [:] }
+    public func issuedTokens() throws -> [String] { try get("/_tokens") as? [String] ?? [] }
+
+    /// `normal`, `error500` (every call answers 502) or `ratelimit` (403 with x-ratelimit-remaining: 0).
+    public func setMode(_ mode: String) throws {
+        _ = try curl(["-X", "POST", "--data", "{\"mode\": \"\(mode)\"}", baseURL + "/_control"])
+    }
+}
