@@ -8,7 +8,7 @@ export PATH := $(if $(wildcard /opt/swift/usr/bin/swift),/opt/swift/usr/bin:,)$(
 SWIFT_BUILD_FLAGS := -c $(CONFIGURATION)
 BIN_DIR = $(shell swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run test bench screenshots clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -29,6 +29,12 @@ bench: deps
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
 	swift build -c release
 	python3 bench/run.py
+
+# The install callback's pages, photographed by headless Chromium into docs/screenshots/.
+screenshots: deps
+	@command -v chromium >/dev/null || apt-get install -y -qq --no-install-recommends chromium >/dev/null
+	swift build
+	python3 scripts/screenshots.py
 
 clean:
 	rm -rf .build var

@@ -22,6 +22,7 @@ if [ -z "${GITHUB_WEBHOOK_SECRET:-}" ]; then
 fi
 export GITHUB_WEBHOOK_SECRET
 export HUBSYNC_DB=${HUBSYNC_DB:-$var/hubsync.db}
+export HUBSYNC_KEY_FILE=${HUBSYNC_KEY_FILE:-$var/hubsync.key}
 export HUBSYNC_CONFIG=${HUBSYNC_CONFIG:-/dev/null}  # this run is configured by the environment alone
 
 pids=()
@@ -42,15 +43,21 @@ watchdog=$!
 
 "$bin_dir/webhook-fcgi" --socket "$runtime/webhook.sock" --workers "${WORKERS:-2}" &
 pids+=($!)
-for _ in $(seq 100); do [ -S "$runtime/webhook.sock" ] && break; sleep 0.05; done
-[ -S "$runtime/webhook.sock" ] || { echo "run: webhook-fcgi did not start" >&2; exit 1; }
+# The install callback takes GITHUB_APP_* (and GITHUB_URL, GITHUB_API_URL) from this environment;
+# without them it still runs and its pages say what is missing.
+"$bin_dir/callback-fcgi" --socket "$runtime/callback.sock" --workers 1 &
+pids+=($!)
+for program in webhook callback; do
+  for _ in $(seq 100); do [ -S "$runtime/$program.sock" ] && break; sleep 0.05; done
+  [ -S "$runtime/$program.sock" ] || { echo "run: $program-fcgi did not start" >&2; exit 1; }
+done
 
 "$repo/scripts/render-nginx-conf.sh" "$runtime" "$port"
 nginx -p "$runtime" -c "$runtime/nginx.conf" -e "$runtime/nginx-error.log" &
 pids+=($!)
 for _ in $(seq 100); do
   curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-  kill -0 "${pids[1]}" 2>/dev/null || { echo "run: nginx did not start (see var/run/nginx-error.log)" >&2; exit 1; }
+  kill -0 "${pids[2]}" 2>/dev/null || { echo "run: nginx did not start (see var/run/nginx-error.log)" >&2; exit 1; }
   sleep 0.05
 done
 
@@ -60,6 +67,7 @@ cat <<MSG
 
 pulser-hub-sync is running: nginx on http://127.0.0.1:$port, database $HUBSYNC_DB
 Webhook URLs: http://127.0.0.1:$port/github/webhook and http://127.0.0.1:$port/odoo/github/webhook
+Install link: http://127.0.0.1:$port/github/install; callback: http://127.0.0.1:$port/github/auth/callback
 
 Send a signed ping (the signature covers the body; each run of this command uses a new delivery id):
 

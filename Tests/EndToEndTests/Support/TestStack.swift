@@ -18,13 +18,16 @@ final class TestStack {
     let databasePath: String
     let logPath: String
     private(set) var program: Process?
+    private(set) var callbackProgram: Process?
     private var nginx: Process?
     private var inheritedSocketFD: Int32 = -1
 
     var socketPath: String { directory + "/webhook.sock" }
+    var callbackLogPath: String { directory + "/callback-fcgi.log" }
 
+    /// `callbackEnvironment`: also start callback-fcgi (one worker) with these variables.
     init(name: String, listener: Listener = .supervised(workers: 2), secret: String? = "e2e-secret-\(UUID().uuidString)",
-         environment: [String: String] = [:], databasePath: String? = nil) throws {
+         environment: [String: String] = [:], databasePath: String? = nil, callbackEnvironment: [String: String]? = nil) throws {
         directory = try Paths.newRunDirectory(name)
         port = try freePort()
         self.secret = secret ?? ""
@@ -55,6 +58,22 @@ final class TestStack {
         } else {
             guard eventually(5, { FileManager.default.fileExists(atPath: socketPath) }) else {
                 throw TestFailure("webhook-fcgi did not create its socket: \(log)")
+            }
+        }
+        if let callbackEnvironment {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Paths.program("callback-fcgi"))
+            process.arguments = ["--socket", directory + "/callback.sock", "--workers", "1"]
+            process.environment = programEnvironment.merging(
+                ["HUBSYNC_KEY_FILE": directory + "/hubsync.key", "HUBSYNC_THREADS": "2"], uniquingKeysWith: { _, new in new })
+                .merging(callbackEnvironment, uniquingKeysWith: { _, new in new })
+            FileManager.default.createFile(atPath: callbackLogPath, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: callbackLogPath))
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            callbackProgram = process
+            guard eventually(5, { FileManager.default.fileExists(atPath: directory + "/callback.sock") }) else {
+                throw TestFailure("callback-fcgi did not start: \((try? String(contentsOfFile: callbackLogPath, encoding: .utf8)) ?? "")")
             }
         }
         try startNginx(environment: nginxEnvironment)
@@ -102,6 +121,7 @@ final class TestStack {
     func sql(_ statement: String) throws -> String { try sqlite(databasePath, statement) }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    var callbackLog: String { (try? String(contentsOfFile: callbackLogPath, encoding: .utf8)) ?? "" }
 
     /// Worker processes of the supervisor, from /proc.
     func workerPIDs() -> [Int32] {
@@ -126,6 +146,10 @@ final class TestStack {
 
     func stop() {
         stopProgram()
+        if let callbackProgram, callbackProgram.isRunning {
+            callbackProgram.terminate()
+            callbackProgram.waitUntilExit()
+        }
         if let nginx, nginx.isRunning {
             nginx.terminate()
             nginx.waitUntilExit()
