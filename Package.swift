@@ -27,6 +27,6 @@ let package = Package(
         .testTarget(name: "CommonTests", dependencies: ["Common", "TestSupport"]),
         .testTarget(name: "WebhookTests", dependencies: ["Webhooks", "Common", "TestSupport"]),
         .testTarget(name: "CallbackTests", dependencies: ["Callback", "GitHub", "Common", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Common", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Common", "Callback", "TestSupport"]),
     ]
 )

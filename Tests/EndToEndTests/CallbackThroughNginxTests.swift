@@ -1,3 +1,5 @@
+import Callback
+import Common
 import Foundation
 import Testing
 import TestSupport
@@ -32,6 +34,8 @@ import TestSupport
         let update = try get(stack, "/odoo/github/auth/callback?code=code-octocat-2&installation_id=1&setup_action=update")
         #expect(update.status == 200)
         #expect(try stack.sql("SELECT setup_action, created_at < updated_at OR created_at = updated_at FROM integrations") == "update|1")
+        // The stored installation token still had most of its hour: reused, not fetched again.
+        #expect((try fake.stats()["installation_tokens"] as? [String: Int])?["1"] == 1)
         // No token, refresh token or secret in the database, the logs or the pages.
         var stored: [UInt8] = []
         for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: stack.databasePath + suffix) {
@@ -115,6 +119,13 @@ import TestSupport
         let done = try get(stack, "/github/auth/callback?code=code-octocat-6&installation_id=2&setup_action=install&state=\(state)", cookie: cookie)
         #expect(done.status == 200, "\(done.text)")
         #expect(done.text.contains("It can see all repositories of octocat."))
+        // A state this server issued, with its cookie, but eleven minutes ago: expired.
+        let keyFile = stack.directory + "/hubsync.key"
+        let stale = try InstallState(secretsKey: KeyFile.load(path: keyFile)).issue(now: Timestamp.now().adding(seconds: -660))
+        let expired = try get(stack, "/github/auth/callback?code=code-octocat-5&installation_id=2&state=\(stale.state)",
+                              cookie: "hubsync_install=\(stale.cookieValue)")
+        #expect(expired.status == 403)
+        #expect(expired.text.contains("This installation link is not valid"))
         // The Odoo module's install URL works too.
         #expect(try get(stack, "/odoo/github/install").status == 302)
     }

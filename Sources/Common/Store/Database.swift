@@ -4,6 +4,7 @@
 public final class Database {
     public let connection: SQLiteConnection
     let writeLock: WriteLock
+    static let pageCacheKibibytes = 6144
 
     public init(path: String, syncMode: SyncMode, busyTimeoutMilliseconds: Int) throws {
         let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
@@ -17,6 +18,10 @@ public final class Database {
         // FULL: the WAL is fsynced at every commit, so an acknowledged delivery survives power loss.
         try connection.execute("PRAGMA synchronous = \(syncMode == .full ? "FULL" : "NORMAL")")
         try connection.execute("PRAGMA foreign_keys = ON")
+        // Room for the interior pages of the delivery-id index: with 5M deliveries, SQLite's default
+        // 2 MB cache re-read them on every insert (make bench: 3.5k/s at 5M rows against 5.9k/s
+        // empty); 6 MiB gave 4.9k/s with worker RSS 22.9 MB (8 MiB: 5.1k/s, 25.2 MB).
+        try connection.execute("PRAGMA cache_size = -\(Database.pageCacheKibibytes)")
         try writeLock.withLock { try Migrations.migrate(connection) }
     }
 
