@@ -27,19 +27,13 @@ public enum EnvFile {
 
     /// Reads and parses `path`. `nil` when the file does not exist and `isRequired` is false.
     public static func load(path: String, isRequired: Bool) throws(ConfigurationError) -> [String: String]? {
-        guard let file = fopen(path, "r") else {
-            if errno == ENOENT && !isRequired { return nil }
-            throw .unreadableFile(path: path, reason: String(cString: strerror(errno)))
+        let bytes: [UInt8]
+        do {
+            bytes = try readSmallFile(path)
+        } catch {
+            if error.errorNumber == ENOENT && !isRequired { return nil }
+            throw .unreadableFile(path: path, reason: error.reason)
         }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&chunk, 1, chunk.count, file)
-            if count > 0 { bytes.append(contentsOf: chunk[0..<count]) }
-            if count < chunk.count { break }
-        }
-        guard ferror(file) == 0 else { throw .unreadableFile(path: path, reason: "read error") }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw .unreadableFile(path: path, reason: "not UTF-8 text")
         }

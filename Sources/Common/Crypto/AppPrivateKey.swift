@@ -8,21 +8,12 @@ public final class AppPrivateKey: @unchecked Sendable {
     private let key: OpaquePointer  // EVP_PKEY*, immutable after init; OpenSSL allows concurrent signing
 
     public convenience init(path: String) throws(CryptoError) {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            if errno == ENOENT { throw .keyFileMissing(path: path) }
-            throw .keyFileUnreadable(path: path, reason: String(cString: strerror(errno)))
-        }
-        guard let file = fopen(path, "rb") else {
-            throw .keyFileUnreadable(path: path, reason: String(cString: strerror(errno)))
-        }
-        defer { fclose(file) }
-        var pem: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&chunk, 1, chunk.count, file)
-            pem.append(contentsOf: chunk[0..<count])
-            if count < chunk.count || pem.count > 65536 { break }
+        let pem: [UInt8]
+        do {
+            pem = try readSmallFile(path, limit: 65536)
+        } catch {
+            if error.errorNumber == ENOENT { throw .keyFileMissing(path: path) }
+            throw .keyFileUnreadable(path: path, reason: error.reason)
         }
         try self.init(pem: pem)
     }

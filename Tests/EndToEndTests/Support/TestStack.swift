@@ -67,7 +67,7 @@ final class TestStack {
             process.environment = programEnvironment.merging(
                 ["HUBSYNC_KEY_FILE": directory + "/hubsync.key", "HUBSYNC_THREADS": "2"], uniquingKeysWith: { _, new in new })
                 .merging(callbackEnvironment, uniquingKeysWith: { _, new in new })
-            FileManager.default.createFile(atPath: callbackLogPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: callbackLogPath, contents: nil)
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: callbackLogPath))
             process.standardOutput = FileHandle.nullDevice
             try process.run()
@@ -86,7 +86,7 @@ final class TestStack {
         process.executableURL = URL(fileURLWithPath: Paths.program("webhook-fcgi"))
         process.arguments = arguments
         process.environment = environment
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = FileHandle.nullDevice
         if inheritedSocketFD >= 0 {
@@ -118,6 +118,7 @@ final class TestStack {
                                                                            contentType: contentType), body: body)
     }
 
+    @discardableResult
     func sql(_ statement: String) throws -> String { try sqlite(databasePath, statement) }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
