@@ -26,7 +26,8 @@ public struct EventProcessor {
     static func outcome(of event: WebhookEvent) -> EventOutcome {
         guard let handler = eventHandlers[event.name] else { return EventOutcome(status: .skipped) }
         do {
-            return EventOutcome(status: .processed, summary: try handler(event).cappingStrings(at: summaryStringLimit))
+            let result = try handler(event)
+            return EventOutcome(status: .processed, summary: result.summary.cappingStrings(at: summaryStringLimit), changes: result.changes)
         } catch {
             return EventOutcome(status: .failed, error: error.description)
         }

@@ -1,15 +1,27 @@
 import Common
 
-/// A handler turns an event into the summary stored beside it. It is a plain function, so a unit
-/// test calls it with a parsed payload and nothing else.
-public typealias EventHandler = @Sendable (WebhookEvent) throws(HandlerError) -> JSONValue
+/// What a handler makes of an event: the summary stored beside it and the changes to the mirror
+/// tables, which the writer applies in the transaction that records the outcome.
+public struct HandlerResult: Sendable, Equatable {
+    public var summary: JSONValue
+    public var changes: [MirrorChange]
+
+    public init(summary: JSONValue, changes: [MirrorChange] = []) {
+        self.summary = summary
+        self.changes = changes
+    }
+}
+
+/// A handler turns an event into its result. It is a plain function, so a unit test calls it with
+/// a parsed payload and nothing else; it touches no database.
+public typealias EventHandler = @Sendable (WebhookEvent) throws(HandlerError) -> HandlerResult
 
 /// To add a handler: one new file in Handlers/ and one line here. Events not listed are stored and
 /// marked `skipped`.
 public let eventHandlers: [String: EventHandler] = [
-    "ping": summarizePing,
-    "push": summarizePush,
-    "pull_request": summarizePullRequest,
-    "issues": summarizeIssues,
-    "workflow_run": summarizeWorkflowRun,
+    "ping": { event throws(HandlerError) in HandlerResult(summary: try summarizePing(event)) },
+    "push": { event throws(HandlerError) in HandlerResult(summary: try summarizePush(event)) },
+    "pull_request": handlePullRequest,
+    "issues": { event throws(HandlerError) in HandlerResult(summary: try summarizeIssues(event)) },
+    "workflow_run": { event throws(HandlerError) in HandlerResult(summary: try summarizeWorkflowRun(event)) },
 ]

@@ -74,11 +74,14 @@ public struct EventOutcome: Sendable, Equatable {
     public var status: EventStatus
     public var summary: JSONValue?
     public var error: String?
+    /// What the mirror tables become, applied in the same transaction as the outcome.
+    public var changes: [MirrorChange]
 
-    public init(status: EventStatus, summary: JSONValue? = nil, error: String? = nil) {
+    public init(status: EventStatus, summary: JSONValue? = nil, error: String? = nil, changes: [MirrorChange] = []) {
         self.status = status
         self.summary = summary
         self.error = error
+        self.changes = changes
     }
 }
 

@@ -7,6 +7,7 @@ public final class EventStore {
     private let insertStatement: SQLiteStatement
     private let findStatement: SQLiteStatement
     private let outcomeStatement: SQLiteStatement
+    private let mirror: MirrorStore
 
     private static let columns = """
         id, delivery_id, hook_id, event, action, installation_id, repository, sender, body, content_type,
@@ -21,6 +22,7 @@ public final class EventStore {
     public init(database: Database) throws {
         self.database = database
         let connection = database.connection
+        mirror = MirrorStore(connection: connection)
         insertStatement = try connection.prepare("""
             INSERT INTO deliveries (delivery_id, hook_id, event, action, installation_id, repository, sender, body,
                                     content_type, target_type, target_id, received_at)
@@ -72,10 +74,20 @@ public final class EventStore {
         case .insert(let event):
             return .inserted(try insertOne(event))
         case .outcome(let id, let outcome, let time):
-            try outcomeStatement.run([
-                .text(outcome.status.rawValue), optionalText(outcome.summary?.jsonText), optionalText(outcome.error),
-                .text(time.iso8601), .integer(id),
-            ])
+            // Several statements (mirror changes and the state): a savepoint makes them one item that
+            // fails or commits whole.
+            try connection.execute("SAVEPOINT outcome")
+            do {
+                for change in outcome.changes { try mirror.apply(change, sourceEventID: id) }
+                try outcomeStatement.run([
+                    .text(outcome.status.rawValue), optionalText(outcome.summary?.jsonText), optionalText(outcome.error),
+                    .text(time.iso8601), .integer(id),
+                ])
+                try connection.execute("RELEASE outcome")
+            } catch {
+                if connection.isInTransaction { try? connection.execute("ROLLBACK TO outcome; RELEASE outcome") }
+                throw error
+            }
             return .recorded
         }
     }

@@ -97,6 +97,29 @@ public enum Migrations {
                 PRIMARY KEY (kind, owner_id)
             );
             """),
+        // The mirror's pull requests: the latest state per repository and number. `updated_at` is
+        // GitHub's (normalized to fixed-width UTC, so text order is time order); `source_event_id`
+        // is the delivery that wrote the row, the tie-breaker when two share one `updated_at`.
+        Migration(name: "create-pull-requests", sql: """
+            CREATE TABLE pull_requests (
+                repository TEXT NOT NULL,
+                number INTEGER NOT NULL,
+                title TEXT,
+                state TEXT,
+                draft INTEGER,
+                merged INTEGER,
+                merged_at TEXT,
+                author TEXT,
+                head_ref TEXT,
+                head_sha TEXT,
+                base_ref TEXT,
+                base_sha TEXT,
+                labels TEXT,
+                updated_at TEXT NOT NULL,
+                source_event_id INTEGER NOT NULL,
+                PRIMARY KEY (repository, number)
+            );
+            """),
     ]
 
     public static var currentVersion: Int { all.count }

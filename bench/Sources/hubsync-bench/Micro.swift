@@ -30,7 +30,7 @@ enum Micro {
         measure("FastCGI parameters to a dictionary") { _ = cParameters.withUnsafeMutableBufferPointer { keyValueBlock($0.baseAddress!) } }
         measure("parameters to HTTPRequest") { _ = CGIParameters.request(from: parameters, body: body) }
         measure("push summary") { _ = try! eventHandlers["push"]!(event) }
-        measure("push summary to JSON text") { _ = try! eventHandlers["push"]!(event).jsonText }
+        measure("push summary to JSON text") { _ = try! eventHandlers["push"]!(event).summary.jsonText }
         measure("200 response to CGI bytes") {
             _ = cgiResponseBytes(.json(200, ["status": "success", "message": "Webhook processed", "delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958"]))
         }

@@ -1,0 +1,92 @@
+/// A pull request as the mirror keeps it (issue: sync).
+public struct PullRequestRecord: Sendable, Equatable {
+    public var repository: String
+    public var number: Int64
+    public var title: String?
+    public var state: String?
+    public var isDraft: Bool?
+    public var isMerged: Bool
+    public var mergedAt: String?
+    public var author: String?
+    public var headRef: String?
+    public var headSHA: String?
+    public var baseRef: String?
+    public var baseSHA: String?
+    public var labels: [String]
+    /// GitHub's `updated_at`, normalized to `Timestamp.iso8601` so that text order is time order.
+    public var updatedAt: String
+
+    public init(repository: String, number: Int64, title: String?, state: String?, isDraft: Bool?, isMerged: Bool,
+                mergedAt: String?, author: String?, headRef: String?, headSHA: String?, baseRef: String?, baseSHA: String?,
+                labels: [String], updatedAt: String) {
+        self.repository = repository
+        self.number = number
+        self.title = title
+        self.state = state
+        self.isDraft = isDraft
+        self.isMerged = isMerged
+        self.mergedAt = mergedAt
+        self.author = author
+        self.headRef = headRef
+        self.headSHA = headSHA
+        self.baseRef = baseRef
+        self.baseSHA = baseSHA
+        self.labels = labels
+        self.updatedAt = updatedAt
+    }
+}
+
+/// What a handler wants the mirror to become; applied by the writer in the transaction that
+/// records the handler's outcome, so the mirror and the event's status never disagree.
+public enum MirrorChange: Sendable, Equatable {
+    case pullRequest(PullRequestRecord)
+}
+
+/// The mirror tables: all of their SQL. Rule for every object: an older delivery never overwrites
+/// newer state (GitHub delivers out of order and late, GITHUB.md section 3): the newer `updated_at`
+/// wins, and on a tie the delivery received later (the larger event id) wins. Applying the same
+/// delivery twice therefore changes nothing the second time.
+public final class MirrorStore {
+    private let connection: SQLiteConnection
+
+    public init(connection: SQLiteConnection) { self.connection = connection }
+
+    public func apply(_ change: MirrorChange, sourceEventID: Int64) throws {
+        switch change {
+        case .pullRequest(let record):
+            try connection.prepare("""
+                INSERT INTO pull_requests (repository, number, title, state, draft, merged, merged_at, author, head_ref,
+                    head_sha, base_ref, base_sha, labels, updated_at, source_event_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (repository, number) DO UPDATE SET
+                    title = excluded.title, state = excluded.state, draft = excluded.draft, merged = excluded.merged,
+                    merged_at = excluded.merged_at, author = excluded.author, head_ref = excluded.head_ref,
+                    head_sha = excluded.head_sha, base_ref = excluded.base_ref, base_sha = excluded.base_sha,
+                    labels = excluded.labels, updated_at = excluded.updated_at, source_event_id = excluded.source_event_id
+                WHERE excluded.updated_at > pull_requests.updated_at
+                   OR (excluded.updated_at = pull_requests.updated_at AND excluded.source_event_id >= pull_requests.source_event_id)
+                """).run([
+                    .text(record.repository), .integer(record.number), text(record.title), text(record.state),
+                    record.isDraft.map { .integer($0 ? 1 : 0) } ?? .null, .integer(record.isMerged ? 1 : 0), text(record.mergedAt),
+                    text(record.author), text(record.headRef), text(record.headSHA), text(record.baseRef), text(record.baseSHA),
+                    .text(JSONValue.array(record.labels.map { .string($0) }).jsonText), .text(record.updatedAt),
+                    .integer(sourceEventID),
+                ])
+        }
+    }
+
+    public func pullRequest(repository: String, number: Int64) throws -> PullRequestRecord? {
+        let statement = try connection.prepare("""
+            SELECT title, state, draft, merged, merged_at, author, head_ref, head_sha, base_ref, base_sha, labels, updated_at
+            FROM pull_requests WHERE repository = ? AND number = ?
+            """)
+        try statement.bind([.text(repository), .integer(number)])
+        guard try statement.step() else { return nil }
+        let labels = (try? JSONParser.parse(statement.text(10) ?? "[]"))?.arrayValue?.compactMap(\.stringValue) ?? []
+        return PullRequestRecord(
+            repository: repository, number: number, title: statement.text(0), state: statement.text(1),
+            isDraft: statement.optionalInt64(2).map { $0 != 0 }, isMerged: statement.int64(3) != 0, mergedAt: statement.text(4),
+            author: statement.text(5), headRef: statement.text(6), headSHA: statement.text(7), baseRef: statement.text(8),
+            baseSHA: statement.text(9), labels: labels, updatedAt: statement.text(11) ?? "")
+    }
+}
