@@ -23,5 +23,5 @@ public let eventHandlers: [String: EventHandler] = [
     "push": { event throws(HandlerError) in HandlerResult(summary: try summarizePush(event)) },
     "pull_request": handlePullRequest,
     "issues": { event throws(HandlerError) in HandlerResult(summary: try summarizeIssues(event)) },
-    "workflow_run": { event throws(HandlerError) in HandlerResult(summary: try summarizeWorkflowRun(event)) },
+    "workflow_run": handleWorkflowRun,
 ]

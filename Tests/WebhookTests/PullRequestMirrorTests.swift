@@ -31,17 +31,8 @@ import Testing
         ]
     }
 
-    /// Receives `bodies` in this order through the intake, handles each, and returns the mirror's row.
-    func deliver(_ bodies: [[UInt8]], ids: [String]? = nil) throws -> PullRequestRecord? {
-        let directory = try TemporaryDirectory()
-        let services = makeServices(in: directory)
-        let intake = WebhookIntake(services: services)
-        for (index, body) in bodies.enumerated() {
-            let receipt = try intake.receive(delivery(event: "pull_request", body: body, id: ids?[index] ?? "d-\(index)-\(body.hashValue)"))
-            if let work = receipt.eventToProcess { EventProcessor(services: services).process(id: work.id, work.event) }
-        }
-        let store = try committedStore(services)
-        return try MirrorStore(connection: store.connection).pullRequest(repository: "octo/hello", number: 7)
+    func deliver(_ bodies: [[UInt8]]) throws -> PullRequestRecord? {
+        try mirrorAfterDelivering(event: "pull_request", bodies) { try $0.pullRequest(repository: "octo/hello", number: 7) }
     }
 
     @Test func theHandlerReadsGitHubsExample() throws {

@@ -52,3 +52,16 @@ func committedStore(_ services: Services) throws -> EventStore {
 func parsed(_ value: JSONValue) -> JSONNode {
     try! JSONDocument(parsing: Array(value.jsonText.utf8)).root
 }
+
+/// Receives `bodies` of `event` in this order through the intake (each its own delivery), handles
+/// each, and reads the mirror once everything is committed.
+func mirrorAfterDelivering<T>(event: String, _ bodies: [[UInt8]], read: (MirrorStore) throws -> T) throws -> T {
+    let directory = try TemporaryDirectory()
+    let services = makeServices(in: directory)
+    let intake = WebhookIntake(services: services)
+    for (index, body) in bodies.enumerated() {
+        let receipt = try intake.receive(delivery(event: event, body: body, id: "d-\(index)-\(body.hashValue)"))
+        if let work = receipt.eventToProcess { EventProcessor(services: services).process(id: work.id, work.event) }
+    }
+    return try read(MirrorStore(connection: committedStore(services).connection))
+}

@@ -120,6 +120,23 @@ public enum Migrations {
                 PRIMARY KEY (repository, number)
             );
             """),
+        // Workflow runs by run id, which stays the same across re-runs (GITHUB.md, section 14).
+        Migration(name: "create-workflow-runs", sql: """
+            CREATE TABLE workflow_runs (
+                run_id INTEGER PRIMARY KEY,
+                repository TEXT NOT NULL,
+                name TEXT,
+                event TEXT,
+                status TEXT,
+                conclusion TEXT,
+                branch TEXT,
+                head_sha TEXT,
+                run_attempt INTEGER NOT NULL,
+                updated_at TEXT NOT NULL,
+                source_event_id INTEGER NOT NULL
+            );
+            CREATE INDEX workflow_runs_by_repository ON workflow_runs (repository, updated_at);
+            """),
     ]
 
     public static var currentVersion: Int { all.count }

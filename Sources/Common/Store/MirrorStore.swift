@@ -36,10 +36,39 @@ public struct PullRequestRecord: Sendable, Equatable {
     }
 }
 
+/// A workflow run as the mirror keeps it.
+public struct WorkflowRunRecord: Sendable, Equatable {
+    public var runID: Int64
+    public var repository: String
+    public var name: String?
+    public var event: String?
+    public var status: String?
+    public var conclusion: String?
+    public var branch: String?
+    public var headSHA: String?
+    public var runAttempt: Int64
+    public var updatedAt: String
+
+    public init(runID: Int64, repository: String, name: String?, event: String?, status: String?, conclusion: String?,
+                branch: String?, headSHA: String?, runAttempt: Int64, updatedAt: String) {
+        self.runID = runID
+        self.repository = repository
+        self.name = name
+        self.event = event
+        self.status = status
+        self.conclusion = conclusion
+        self.branch = branch
+        self.headSHA = headSHA
+        self.runAttempt = runAttempt
+        self.updatedAt = updatedAt
+    }
+}
+
 /// What a handler wants the mirror to become; applied by the writer in the transaction that
 /// records the handler's outcome, so the mirror and the event's status never disagree.
 public enum MirrorChange: Sendable, Equatable {
     case pullRequest(PullRequestRecord)
+    case workflowRun(WorkflowRunRecord)
 }
 
 /// The mirror tables: all of their SQL. Rule for every object: an older delivery never overwrites
@@ -72,7 +101,39 @@ public final class MirrorStore {
                     .text(JSONValue.array(record.labels.map { .string($0) }).jsonText), .text(record.updatedAt),
                     .integer(sourceEventID),
                 ])
+        case .workflowRun(let run):
+            // A re-run (higher run_attempt) is newer whatever the clocks say; within an attempt,
+            // updated_at, then arrival.
+            try connection.prepare("""
+                INSERT INTO workflow_runs (run_id, repository, name, event, status, conclusion, branch, head_sha, run_attempt,
+                    updated_at, source_event_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_id) DO UPDATE SET
+                    repository = excluded.repository, name = excluded.name, event = excluded.event, status = excluded.status,
+                    conclusion = excluded.conclusion, branch = excluded.branch, head_sha = excluded.head_sha,
+                    run_attempt = excluded.run_attempt, updated_at = excluded.updated_at, source_event_id = excluded.source_event_id
+                WHERE excluded.run_attempt > workflow_runs.run_attempt
+                   OR (excluded.run_attempt = workflow_runs.run_attempt AND (excluded.updated_at > workflow_runs.updated_at
+                       OR (excluded.updated_at = workflow_runs.updated_at AND excluded.source_event_id >= workflow_runs.source_event_id)))
+                """).run([
+                    .integer(run.runID), .text(run.repository), text(run.name), text(run.event), text(run.status),
+                    text(run.conclusion), text(run.branch), text(run.headSHA), .integer(run.runAttempt), .text(run.updatedAt),
+                    .integer(sourceEventID),
+                ])
         }
+    }
+
+    public func workflowRun(id: Int64) throws -> WorkflowRunRecord? {
+        let statement = try connection.prepare("""
+            SELECT repository, name, event, status, conclusion, branch, head_sha, run_attempt, updated_at
+            FROM workflow_runs WHERE run_id = ?
+            """)
+        try statement.bind([.integer(id)])
+        guard try statement.step() else { return nil }
+        return WorkflowRunRecord(
+            runID: id, repository: statement.text(0) ?? "", name: statement.text(1), event: statement.text(2),
+            status: statement.text(3), conclusion: statement.text(4), branch: statement.text(5), headSHA: statement.text(6),
+            runAttempt: statement.int64(7), updatedAt: statement.text(8) ?? "")
     }
 
     public func pullRequest(repository: String, number: Int64) throws -> PullRequestRecord? {

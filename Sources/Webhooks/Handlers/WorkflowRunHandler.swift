@@ -13,3 +13,19 @@ import Common
         "run_attempt": run.optional("run_attempt"),
     ]
 }
+
+/// `workflow_run`: the summary, and the run's latest state for the mirror (keyed by the run id,
+/// ordered by run attempt, then `updated_at`).
+@Sendable func handleWorkflowRun(_ event: WebhookEvent) throws(HandlerError) -> HandlerResult {
+    let summary = try summarizeWorkflowRun(event)
+    let run = try event.payload.requiredObject("workflow_run")
+    guard let runID = run["id"]?.int64Value,
+          let repository = event.payload["repository"]["full_name"]?.stringValue,
+          let updatedAt = run["updated_at"]?.stringValue.flatMap({ Timestamp(iso8601: $0) })
+    else { return HandlerResult(summary: summary) }
+    let record = WorkflowRunRecord(
+        runID: runID, repository: repository, name: run["name"]?.stringValue, event: run["event"]?.stringValue,
+        status: run["status"]?.stringValue, conclusion: run["conclusion"]?.stringValue, branch: run["head_branch"]?.stringValue,
+        headSHA: run["head_sha"]?.stringValue, runAttempt: run["run_attempt"]?.int64Value ?? 1, updatedAt: updatedAt.iso8601)
+    return HandlerResult(summary: summary, changes: [.workflowRun(record)])
+}
