@@ -22,6 +22,6 @@ public let eventHandlers: [String: EventHandler] = [
     "ping": { event throws(HandlerError) in HandlerResult(summary: try summarizePing(event)) },
     "push": { event throws(HandlerError) in HandlerResult(summary: try summarizePush(event)) },
     "pull_request": handlePullRequest,
-    "issues": { event throws(HandlerError) in HandlerResult(summary: try summarizeIssues(event)) },
+    "issues": handleIssues,
     "workflow_run": handleWorkflowRun,
 ]

@@ -137,6 +137,25 @@ public enum Migrations {
             );
             CREATE INDEX workflow_runs_by_repository ON workflow_runs (repository, updated_at);
             """),
+        // Issues per repository and number. A deleted or transferred issue stays as a tombstone
+        // (`deleted` = 1), so that a late, older delivery cannot bring it back.
+        Migration(name: "create-issues", sql: """
+            CREATE TABLE issues (
+                repository TEXT NOT NULL,
+                number INTEGER NOT NULL,
+                title TEXT,
+                state TEXT,
+                state_reason TEXT,
+                labels TEXT,
+                assignees TEXT,
+                author TEXT,
+                updated_at TEXT NOT NULL,
+                deleted INTEGER NOT NULL DEFAULT 0,
+                transferred_to TEXT,
+                source_event_id INTEGER NOT NULL,
+                PRIMARY KEY (repository, number)
+            );
+            """),
     ]
 
     public static var currentVersion: Int { all.count }

@@ -64,11 +64,44 @@ public struct WorkflowRunRecord: Sendable, Equatable {
     }
 }
 
+/// An issue as the mirror keeps it. Nil fields were absent from the payload and keep what the
+/// mirror knew (payloads vary by action and by GitHub release, GITHUB.md section 14).
+public struct IssueRecord: Sendable, Equatable {
+    public var repository: String
+    public var number: Int64
+    public var title: String?
+    public var state: String?
+    public var stateReason: String?
+    public var labels: [String]?
+    public var assignees: [String]?
+    public var author: String?
+    public var updatedAt: String
+    /// Deleted, or transferred away (then `transferredTo` is `owner/repo#number`).
+    public var isDeleted: Bool
+    public var transferredTo: String?
+
+    public init(repository: String, number: Int64, title: String?, state: String?, stateReason: String?, labels: [String]?,
+                assignees: [String]?, author: String?, updatedAt: String, isDeleted: Bool, transferredTo: String?) {
+        self.repository = repository
+        self.number = number
+        self.title = title
+        self.state = state
+        self.stateReason = stateReason
+        self.labels = labels
+        self.assignees = assignees
+        self.author = author
+        self.updatedAt = updatedAt
+        self.isDeleted = isDeleted
+        self.transferredTo = transferredTo
+    }
+}
+
 /// What a handler wants the mirror to become; applied by the writer in the transaction that
 /// records the handler's outcome, so the mirror and the event's status never disagree.
 public enum MirrorChange: Sendable, Equatable {
     case pullRequest(PullRequestRecord)
     case workflowRun(WorkflowRunRecord)
+    case issue(IssueRecord)
 }
 
 /// The mirror tables: all of their SQL. Rule for every object: an older delivery never overwrites
@@ -101,6 +134,8 @@ public final class MirrorStore {
                     .text(JSONValue.array(record.labels.map { .string($0) }).jsonText), .text(record.updatedAt),
                     .integer(sourceEventID),
                 ])
+        case .issue(let issue):
+            try applyIssue(issue, sourceEventID: sourceEventID)
         case .workflowRun(let run):
             // A re-run (higher run_attempt) is newer whatever the clocks say; within an attempt,
             // updated_at, then arrival.
@@ -121,6 +156,47 @@ public final class MirrorStore {
                     .integer(sourceEventID),
                 ])
         }
+    }
+
+    private func applyIssue(_ issue: IssueRecord, sourceEventID: Int64) throws {
+        // A tombstone wins ties (GitHub's examples give `reopened` and `deleted` one updated_at; a
+        // deleted issue cannot come back) and yields only to a strictly newer updated_at.
+        try connection.prepare("""
+            INSERT INTO issues (repository, number, title, state, state_reason, labels, assignees, author, updated_at, deleted,
+                transferred_to, source_event_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (repository, number) DO UPDATE SET
+                title = coalesce(excluded.title, issues.title), state = coalesce(excluded.state, issues.state),
+                state_reason = CASE WHEN excluded.state IS NULL THEN issues.state_reason ELSE excluded.state_reason END,
+                labels = coalesce(excluded.labels, issues.labels), assignees = coalesce(excluded.assignees, issues.assignees),
+                author = coalesce(excluded.author, issues.author), updated_at = excluded.updated_at,
+                deleted = excluded.deleted, transferred_to = excluded.transferred_to, source_event_id = excluded.source_event_id
+            WHERE excluded.updated_at > issues.updated_at
+               OR (excluded.updated_at = issues.updated_at
+                   AND (excluded.deleted = 1 OR (issues.deleted = 0 AND excluded.source_event_id >= issues.source_event_id)))
+            """).run([
+                .text(issue.repository), .integer(issue.number), text(issue.title), text(issue.state), text(issue.stateReason),
+                issue.labels.map { .text(JSONValue.array($0.map { .string($0) }).jsonText) } ?? .null,
+                issue.assignees.map { .text(JSONValue.array($0.map { .string($0) }).jsonText) } ?? .null,
+                text(issue.author), .text(issue.updatedAt), .integer(issue.isDeleted ? 1 : 0), text(issue.transferredTo),
+                .integer(sourceEventID),
+            ])
+    }
+
+    public func issue(repository: String, number: Int64) throws -> IssueRecord? {
+        let statement = try connection.prepare("""
+            SELECT title, state, state_reason, labels, assignees, author, updated_at, deleted, transferred_to
+            FROM issues WHERE repository = ? AND number = ?
+            """)
+        try statement.bind([.text(repository), .integer(number)])
+        guard try statement.step() else { return nil }
+        func names(_ column: Int32) -> [String]? {
+            statement.text(column).map { (try? JSONParser.parse($0))?.arrayValue?.compactMap(\.stringValue) ?? [] }
+        }
+        return IssueRecord(
+            repository: repository, number: number, title: statement.text(0), state: statement.text(1),
+            stateReason: statement.text(2), labels: names(3), assignees: names(4), author: statement.text(5),
+            updatedAt: statement.text(6) ?? "", isDeleted: statement.int64(7) != 0, transferredTo: statement.text(8))
     }
 
     public func workflowRun(id: Int64) throws -> WorkflowRunRecord? {

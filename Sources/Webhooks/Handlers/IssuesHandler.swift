@@ -10,3 +10,28 @@ import Common
         "state": issue.optional("state"),
     ]
 }
+
+/// `issues`: the summary, and the issue's latest state for the mirror. `deleted` leaves a tombstone;
+/// `transferred` (sent for the source repository, with `changes.new_issue` and
+/// `changes.new_repository`) tombstones the source and says where it went; the destination receives
+/// its own `opened` (GITHUB.md, section 14).
+@Sendable func handleIssues(_ event: WebhookEvent) throws(HandlerError) -> HandlerResult {
+    let summary = try summarizeIssues(event)
+    let issue = try event.payload.requiredObject("issue")
+    guard let repository = event.payload["repository"]["full_name"]?.stringValue,
+          let number = issue["number"]?.int64Value,
+          let updatedAt = issue["updated_at"]?.stringValue.flatMap({ Timestamp(iso8601: $0) })
+    else { return HandlerResult(summary: summary) }
+    var transferredTo: String?
+    if event.action == "transferred", let destination = event.payload["changes"]["new_repository"]["full_name"]?.stringValue,
+       let newNumber = event.payload["changes"]["new_issue"]["number"]?.int64Value {
+        transferredTo = "\(destination)#\(newNumber)"
+    }
+    let record = IssueRecord(
+        repository: repository, number: number, title: issue["title"]?.stringValue, state: issue["state"]?.stringValue,
+        stateReason: issue["state_reason"]?.stringValue, labels: issue["labels"]?.arrayValue?.compactMap { $0["name"]?.stringValue },
+        assignees: issue["assignees"]?.arrayValue?.compactMap { $0["login"]?.stringValue }, author: issue["user"]["login"]?.stringValue,
+        updatedAt: updatedAt.iso8601, isDeleted: event.action == "deleted" || event.action == "transferred",
+        transferredTo: transferredTo)
+    return HandlerResult(summary: summary, changes: [.issue(record)])
+}
