@@ -20,7 +20,7 @@ public typealias EventHandler = @Sendable (WebhookEvent) throws(HandlerError) ->
 /// marked `skipped`.
 public let eventHandlers: [String: EventHandler] = [
     "ping": { event throws(HandlerError) in HandlerResult(summary: try summarizePing(event)) },
-    "push": { event throws(HandlerError) in HandlerResult(summary: try summarizePush(event)) },
+    "push": handlePush,
     "pull_request": handlePullRequest,
     "issues": handleIssues,
     "workflow_run": handleWorkflowRun,

@@ -156,6 +156,38 @@ public enum Migrations {
                 PRIMARY KEY (repository, number)
             );
             """),
+        // Repositories the App sees (installation events will fill the installation columns) and
+        // their last push; one row per push delivery.
+        Migration(name: "create-repositories-and-pushes", sql: """
+            CREATE TABLE repositories (
+                repository_id INTEGER PRIMARY KEY,
+                full_name TEXT NOT NULL,
+                installation_id INTEGER,
+                private INTEGER,
+                last_push_ref TEXT,
+                last_push_after TEXT,
+                last_pusher TEXT,
+                last_pushed_at TEXT,
+                last_push_event_id INTEGER
+            );
+            CREATE INDEX repositories_by_name ON repositories (full_name);
+            CREATE TABLE pushes (
+                event_id INTEGER PRIMARY KEY REFERENCES deliveries (id) ON DELETE CASCADE,
+                repository TEXT NOT NULL,
+                ref TEXT NOT NULL,
+                before_sha TEXT,
+                after_sha TEXT,
+                forced INTEGER,
+                created INTEGER,
+                deleted INTEGER,
+                commit_count INTEGER NOT NULL,
+                head_commit_id TEXT,
+                head_commit_message TEXT,
+                pusher TEXT,
+                pushed_at TEXT
+            );
+            CREATE INDEX pushes_by_repository ON pushes (repository, event_id);
+            """),
     ]
 
     public static var currentVersion: Int { all.count }

@@ -96,12 +96,59 @@ public struct IssueRecord: Sendable, Equatable {
     }
 }
 
+/// One push delivery, and what it says about its repository's last push.
+public struct PushRecord: Sendable, Equatable {
+    public var repositoryID: Int64
+    public var repository: String
+    public var isPrivate: Bool?
+    public var ref: String
+    public var beforeSHA: String?
+    public var afterSHA: String?
+    public var isForced: Bool?
+    public var isCreated: Bool?
+    public var isDeleted: Bool?
+    public var commitCount: Int
+    public var headCommitID: String?
+    public var headCommitMessage: String?
+    public var pusher: String?
+    /// `repository.pushed_at` (Unix seconds in push payloads), normalized: the push's own clock.
+    public var pushedAt: String?
+
+    public init(repositoryID: Int64, repository: String, isPrivate: Bool?, ref: String, beforeSHA: String?, afterSHA: String?,
+                isForced: Bool?, isCreated: Bool?, isDeleted: Bool?, commitCount: Int, headCommitID: String?,
+                headCommitMessage: String?, pusher: String?, pushedAt: String?) {
+        self.repositoryID = repositoryID
+        self.repository = repository
+        self.isPrivate = isPrivate
+        self.ref = ref
+        self.beforeSHA = beforeSHA
+        self.afterSHA = afterSHA
+        self.isForced = isForced
+        self.isCreated = isCreated
+        self.isDeleted = isDeleted
+        self.commitCount = commitCount
+        self.headCommitID = headCommitID
+        self.headCommitMessage = headCommitMessage
+        self.pusher = pusher
+        self.pushedAt = pushedAt
+    }
+}
+
+/// A repository's last push as the mirror keeps it.
+public struct LastPush: Sendable, Equatable {
+    public var ref: String?
+    public var afterSHA: String?
+    public var pusher: String?
+    public var pushedAt: String?
+}
+
 /// What a handler wants the mirror to become; applied by the writer in the transaction that
 /// records the handler's outcome, so the mirror and the event's status never disagree.
 public enum MirrorChange: Sendable, Equatable {
     case pullRequest(PullRequestRecord)
     case workflowRun(WorkflowRunRecord)
     case issue(IssueRecord)
+    case push(PushRecord)
 }
 
 /// The mirror tables: all of their SQL. Rule for every object: an older delivery never overwrites
@@ -136,6 +183,8 @@ public final class MirrorStore {
                 ])
         case .issue(let issue):
             try applyIssue(issue, sourceEventID: sourceEventID)
+        case .push(let push):
+            try applyPush(push, sourceEventID: sourceEventID)
         case .workflowRun(let run):
             // A re-run (higher run_attempt) is newer whatever the clocks say; within an attempt,
             // updated_at, then arrival.
@@ -183,6 +232,53 @@ public final class MirrorStore {
             ])
     }
 
+    /// One `pushes` row per delivery (a second handling changes nothing), and the repository's last
+    /// push: the later `pushed_at` wins, then the later delivery.
+    private func applyPush(_ push: PushRecord, sourceEventID: Int64) throws {
+        try connection.prepare("""
+            INSERT INTO pushes (event_id, repository, ref, before_sha, after_sha, forced, created, deleted, commit_count,
+                head_commit_id, head_commit_message, pusher, pushed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (event_id) DO NOTHING
+            """).run([
+                .integer(sourceEventID), .text(push.repository), .text(push.ref), text(push.beforeSHA), text(push.afterSHA),
+                flag(push.isForced), flag(push.isCreated), flag(push.isDeleted), .integer(Int64(push.commitCount)),
+                text(push.headCommitID), text(push.headCommitMessage), text(push.pusher), text(push.pushedAt),
+            ])
+        try connection.prepare("""
+            INSERT INTO repositories (repository_id, full_name, private, last_push_ref, last_push_after, last_pusher,
+                last_pushed_at, last_push_event_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (repository_id) DO UPDATE SET
+                full_name = excluded.full_name, private = coalesce(excluded.private, repositories.private),
+                last_push_ref = excluded.last_push_ref, last_push_after = excluded.last_push_after,
+                last_pusher = excluded.last_pusher, last_pushed_at = excluded.last_pushed_at,
+                last_push_event_id = excluded.last_push_event_id
+            WHERE repositories.last_push_event_id IS NULL
+               OR coalesce(excluded.last_pushed_at, '') > coalesce(repositories.last_pushed_at, '')
+               OR (coalesce(excluded.last_pushed_at, '') = coalesce(repositories.last_pushed_at, '')
+                   AND excluded.last_push_event_id >= repositories.last_push_event_id)
+            """).run([
+                .integer(push.repositoryID), .text(push.repository), flag(push.isPrivate), .text(push.ref), text(push.afterSHA),
+                text(push.pusher), text(push.pushedAt), .integer(sourceEventID),
+            ])
+    }
+
+    public func lastPush(repositoryID: Int64) throws -> LastPush? {
+        let statement = try connection.prepare(
+            "SELECT last_push_ref, last_push_after, last_pusher, last_pushed_at FROM repositories WHERE repository_id = ?")
+        try statement.bind([.integer(repositoryID)])
+        guard try statement.step() else { return nil }
+        return LastPush(ref: statement.text(0), afterSHA: statement.text(1), pusher: statement.text(2), pushedAt: statement.text(3))
+    }
+
+    public func pushCount(repository: String) throws -> Int {
+        let statement = try connection.prepare("SELECT count(*) FROM pushes WHERE repository = ?")
+        try statement.bind([.text(repository)])
+        try statement.step()
+        return Int(statement.int64(0))
+    }
+
     public func issue(repository: String, number: Int64) throws -> IssueRecord? {
         let statement = try connection.prepare("""
             SELECT title, state, state_reason, labels, assignees, author, updated_at, deleted, transferred_to
@@ -227,3 +323,5 @@ public final class MirrorStore {
             baseSHA: statement.text(9), labels: labels, updatedAt: statement.text(11) ?? "")
     }
 }
+
+private func flag(_ value: Bool?) -> SQLiteValue { value.map { .integer($0 ? 1 : 0) } ?? .null }

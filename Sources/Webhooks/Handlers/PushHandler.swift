@@ -26,6 +26,29 @@ import Common
     ]
 }
 
+/// `push`: the summary, a `pushes` row and the repository's last push. `repository.pushed_at` is
+/// Unix seconds in push payloads (an ISO string elsewhere, GITHUB.md section 14): both are read.
+@Sendable func handlePush(_ event: WebhookEvent) throws(HandlerError) -> HandlerResult {
+    let summary = try summarizePush(event)
+    let payload = event.payload
+    guard let repositoryID = payload["repository"]["id"]?.int64Value,
+          let repository = payload["repository"]["full_name"]?.stringValue,
+          let ref = payload["ref"]?.stringValue
+    else { return HandlerResult(summary: summary) }
+    let pushedAtNode = payload["repository"]["pushed_at"]
+    let pushedAt = pushedAtNode?.int64Value.map { Timestamp(microsecondsSinceEpoch: $0 * 1_000_000).iso8601 }
+        ?? pushedAtNode?.stringValue.flatMap { Timestamp(iso8601: $0)?.iso8601 }
+    let headCommit = payload["head_commit"].flatMap { $0.isObject ? $0 : nil }
+    let record = PushRecord(
+        repositoryID: repositoryID, repository: repository, isPrivate: payload["repository"]["private"]?.boolValue, ref: ref,
+        beforeSHA: payload["before"]?.stringValue, afterSHA: payload["after"]?.stringValue, isForced: payload["forced"]?.boolValue,
+        isCreated: payload["created"]?.boolValue, isDeleted: payload["deleted"]?.boolValue,
+        commitCount: payload["commits"]?.arrayValue?.count ?? 0, headCommitID: headCommit?["id"]?.stringValue,
+        headCommitMessage: headCommit?["message"]?.stringValue.map { firstLine($0) }, pusher: payload["pusher"]["name"]?.stringValue,
+        pushedAt: pushedAt)
+    return HandlerResult(summary: summary, changes: [.push(record)])
+}
+
 /// The subject line of a commit message, capped so a summary stays small.
 func firstLine(_ text: String, limit: Int = 200) -> String {
     let line = text.split(maxSplits: 1, omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }).first.map(String.init) ?? ""
