@@ -27,7 +27,8 @@ public struct EventProcessor {
         guard let handler = eventHandlers[event.name] else { return EventOutcome(status: .skipped) }
         do {
             let result = try handler(event)
-            return EventOutcome(status: .processed, summary: result.summary.cappingStrings(at: summaryStringLimit), changes: result.changes)
+            return EventOutcome(status: result.isSkipped ? .skipped : .processed,
+                                summary: result.summary.cappingStrings(at: summaryStringLimit), changes: result.changes)
         } catch {
             return EventOutcome(status: .failed, error: error.description)
         }

@@ -5,10 +5,13 @@ import Common
 public struct HandlerResult: Sendable, Equatable {
     public var summary: JSONValue
     public var changes: [MirrorChange]
+    /// An action the handler does not act on (GitHub adds actions at any time): stored as `skipped`.
+    public var isSkipped: Bool
 
-    public init(summary: JSONValue, changes: [MirrorChange] = []) {
+    public init(summary: JSONValue, changes: [MirrorChange] = [], isSkipped: Bool = false) {
         self.summary = summary
         self.changes = changes
+        self.isSkipped = isSkipped
     }
 }
 
@@ -24,4 +27,6 @@ public let eventHandlers: [String: EventHandler] = [
     "pull_request": handlePullRequest,
     "issues": handleIssues,
     "workflow_run": handleWorkflowRun,
+    "installation": handleInstallation,
+    "installation_repositories": handleInstallationRepositories,
 ]

@@ -56,12 +56,19 @@ func parsed(_ value: JSONValue) -> JSONNode {
 /// Receives `bodies` of `event` in this order through the intake (each its own delivery), handles
 /// each, and reads the mirror once everything is committed.
 func mirrorAfterDelivering<T>(event: String, _ bodies: [[UInt8]], read: (MirrorStore) throws -> T) throws -> T {
+    try databaseAfterDelivering(event: event, bodies) { database in try read(MirrorStore(connection: database.connection)) }
+}
+
+/// The same, reading through the whole database; `prepare` runs first (e.g. the callback's record).
+func databaseAfterDelivering<T>(event: String, _ bodies: [[UInt8]], prepare: (Database) throws -> Void = { _ in },
+                                read: (Database) throws -> T) throws -> T {
     let directory = try TemporaryDirectory()
     let services = makeServices(in: directory)
+    try prepare(Database(configuration: services.configuration))
     let intake = WebhookIntake(services: services)
     for (index, body) in bodies.enumerated() {
         let receipt = try intake.receive(delivery(event: event, body: body, id: "d-\(index)-\(body.hashValue)"))
         if let work = receipt.eventToProcess { EventProcessor(services: services).process(id: work.id, work.event) }
     }
-    return try read(MirrorStore(connection: committedStore(services).connection))
+    return try read(committedStore(services).database)
 }

@@ -188,6 +188,12 @@ public enum Migrations {
             );
             CREATE INDEX pushes_by_repository ON pushes (repository, event_id);
             """),
+        // Ordering for installation events: GitHub's installation.updated_at and the delivery that
+        // wrote the state (the callback leaves both NULL).
+        Migration(name: "order-integrations", sql: """
+            ALTER TABLE integrations ADD COLUMN github_updated_at TEXT;
+            ALTER TABLE integrations ADD COLUMN source_event_id INTEGER;
+            """),
     ]
 
     public static var currentVersion: Int { all.count }

@@ -142,6 +142,49 @@ public struct LastPush: Sendable, Equatable {
     public var pushedAt: String?
 }
 
+/// An installation event's view of an integration (issue: sync).
+public struct InstallationRecord: Sendable, Equatable {
+    public var installationID: Int64
+    public var accountLogin: String?
+    public var accountID: Int64?
+    public var accountType: String?
+    public var repositorySelection: String?
+    public var permissions: String?
+    public var events: String?
+    /// `active`, `suspended` or `deleted`.
+    public var status: String
+    public var suspendedAt: String?
+    /// GitHub's installation.updated_at (normalized), or the event's own time when absent.
+    public var updatedAt: String
+
+    public init(installationID: Int64, accountLogin: String?, accountID: Int64?, accountType: String?, repositorySelection: String?,
+                permissions: String?, events: String?, status: String, suspendedAt: String?, updatedAt: String) {
+        self.installationID = installationID
+        self.accountLogin = accountLogin
+        self.accountID = accountID
+        self.accountType = accountType
+        self.repositorySelection = repositorySelection
+        self.permissions = permissions
+        self.events = events
+        self.status = status
+        self.suspendedAt = suspendedAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A repository an installation can (or no longer can) see.
+public struct InstallationRepository: Sendable, Equatable {
+    public var repositoryID: Int64
+    public var fullName: String
+    public var isPrivate: Bool?
+
+    public init(repositoryID: Int64, fullName: String, isPrivate: Bool?) {
+        self.repositoryID = repositoryID
+        self.fullName = fullName
+        self.isPrivate = isPrivate
+    }
+}
+
 /// What a handler wants the mirror to become; applied by the writer in the transaction that
 /// records the handler's outcome, so the mirror and the event's status never disagree.
 public enum MirrorChange: Sendable, Equatable {
@@ -149,6 +192,11 @@ public enum MirrorChange: Sendable, Equatable {
     case workflowRun(WorkflowRunRecord)
     case issue(IssueRecord)
     case push(PushRecord)
+    case installation(InstallationRecord)
+    /// Repositories added to (`installationID` set) or removed from (`installationID` nil) an installation.
+    case installationRepositories(installationID: Int64?, [InstallationRepository])
+    /// `installation_repositories` says whether the installation now sees all or selected repositories.
+    case repositorySelection(installationID: Int64, String)
 }
 
 /// The mirror tables: all of their SQL. Rule for every object: an older delivery never overwrites
@@ -185,6 +233,20 @@ public final class MirrorStore {
             try applyIssue(issue, sourceEventID: sourceEventID)
         case .push(let push):
             try applyPush(push, sourceEventID: sourceEventID)
+        case .installation(let installation):
+            try applyInstallation(installation, sourceEventID: sourceEventID)
+        case .repositorySelection(let installationID, let selection):
+            try connection.prepare("UPDATE integrations SET repository_selection = ? WHERE installation_id = ?")
+                .run([.text(selection), .integer(installationID)])
+        case .installationRepositories(let installationID, let repositories):
+            for repository in repositories {
+                try connection.prepare("""
+                    INSERT INTO repositories (repository_id, full_name, installation_id, private) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (repository_id) DO UPDATE SET full_name = excluded.full_name,
+                        installation_id = excluded.installation_id, private = coalesce(excluded.private, repositories.private)
+                    """).run([.integer(repository.repositoryID), .text(repository.fullName), integer(installationID),
+                              flag(repository.isPrivate)])
+            }
         case .workflowRun(let run):
             // A re-run (higher run_attempt) is newer whatever the clocks say; within an attempt,
             // updated_at, then arrival.
@@ -262,6 +324,44 @@ public final class MirrorStore {
                 .integer(push.repositoryID), .text(push.repository), flag(push.isPrivate), .text(push.ref), text(push.afterSHA),
                 text(push.pusher), text(push.pushedAt), .integer(sourceEventID),
             ])
+    }
+
+    /// The integration row that the callback may have created; what the callback alone knows (who
+    /// installed it, the setup action) is never touched. A deletion is final and wins a tie.
+    private func applyInstallation(_ installation: InstallationRecord, sourceEventID: Int64) throws {
+        let now = Timestamp.now().iso8601
+        try connection.prepare("""
+            INSERT INTO integrations (installation_id, account_login, account_id, account_type, repository_selection, permissions,
+                events, status, suspended_at, created_at, updated_at, github_updated_at, source_event_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (installation_id) DO UPDATE SET
+                account_login = coalesce(excluded.account_login, integrations.account_login),
+                account_id = coalesce(excluded.account_id, integrations.account_id),
+                account_type = coalesce(excluded.account_type, integrations.account_type),
+                repository_selection = coalesce(excluded.repository_selection, integrations.repository_selection),
+                permissions = coalesce(excluded.permissions, integrations.permissions),
+                events = coalesce(excluded.events, integrations.events),
+                status = excluded.status, suspended_at = excluded.suspended_at, updated_at = excluded.updated_at,
+                github_updated_at = excluded.github_updated_at, source_event_id = excluded.source_event_id
+            WHERE integrations.source_event_id IS NULL
+               OR (integrations.status != 'deleted' AND (excluded.github_updated_at > integrations.github_updated_at
+                   OR (excluded.github_updated_at = integrations.github_updated_at
+                       AND (excluded.status = 'deleted' OR excluded.source_event_id >= integrations.source_event_id))))
+            """).run([
+                .integer(installation.installationID), text(installation.accountLogin), integer(installation.accountID),
+                text(installation.accountType), text(installation.repositorySelection), text(installation.permissions),
+                text(installation.events), .text(installation.status), text(installation.suspendedAt), .text(now), .text(now),
+                .text(installation.updatedAt), .integer(sourceEventID),
+            ])
+    }
+
+    /// Repositories of an installation, by full name.
+    public func repositories(installationID: Int64) throws -> [String] {
+        let statement = try connection.prepare("SELECT full_name FROM repositories WHERE installation_id = ? ORDER BY full_name")
+        try statement.bind([.integer(installationID)])
+        var names: [String] = []
+        while try statement.step() { names.append(statement.text(0) ?? "") }
+        return names
     }
 
     public func lastPush(repositoryID: Int64) throws -> LastPush? {

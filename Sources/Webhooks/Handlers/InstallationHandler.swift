@@ -1,0 +1,65 @@
+import Common
+
+/// `installation` (every App receives it): the integration's status, account, repository
+/// selection, permissions and events, and the repositories it lists (GITHUB.md, section 14).
+/// `installation.updated_at` appears as Unix seconds and as ISO strings with offsets: both are read.
+@Sendable func handleInstallation(_ event: WebhookEvent) throws(HandlerError) -> HandlerResult {
+    let installation = try event.payload.requiredObject("installation")
+    let installationID = try installation.requiredInt("id")
+    let account = installation["account"]
+    let summary: JSONValue = [
+        "installation_id": .int(installationID), "action": event.action.map { .string($0) } ?? .null,
+        "account": (account?["login"] ?? account?["slug"])?.value ?? .null,
+        "repository_selection": installation.optional("repository_selection"),
+    ]
+    let status: String
+    switch event.action {
+    case "created", "unsuspend", "new_permissions_accepted": status = "active"
+    case "suspend": status = "suspended"
+    case "deleted": status = "deleted"
+    default: return HandlerResult(summary: summary, isSkipped: true)
+    }
+    let updatedNode = installation["updated_at"]
+    let updatedAt = updatedNode?.int64Value.map { Timestamp(microsecondsSinceEpoch: $0 * 1_000_000).iso8601 }
+        ?? updatedNode?.stringValue.flatMap { Timestamp(iso8601: $0)?.iso8601 } ?? ""
+    let record = InstallationRecord(
+        installationID: installationID, accountLogin: (account?["login"] ?? account?["slug"])?.stringValue,
+        accountID: account?["id"]?.int64Value, accountType: installation["target_type"]?.stringValue ?? account?["type"]?.stringValue,
+        repositorySelection: installation["repository_selection"]?.stringValue,
+        permissions: installation["permissions"]?.value.jsonText, events: installation["events"]?.value.jsonText,
+        status: status, suspendedAt: installation["suspended_at"]?.stringValue, updatedAt: updatedAt)
+    var changes: [MirrorChange] = [.installation(record)]
+    let repositories = repositoryList(event.payload["repositories"])
+    if !repositories.isEmpty {
+        changes.append(.installationRepositories(installationID: status == "deleted" ? nil : installationID, repositories))
+    }
+    return HandlerResult(summary: summary, changes: changes)
+}
+
+/// `installation_repositories`: repositories added to or removed from an installation, and its new
+/// repository selection.
+@Sendable func handleInstallationRepositories(_ event: WebhookEvent) throws(HandlerError) -> HandlerResult {
+    let installationID = try event.payload.requiredObject("installation").requiredInt("id")
+    let added = repositoryList(event.payload["repositories_added"])
+    let removed = repositoryList(event.payload["repositories_removed"])
+    let summary: JSONValue = [
+        "installation_id": .int(installationID), "action": event.action.map { .string($0) } ?? .null,
+        "added": .array(added.map { .string($0.fullName) }), "removed": .array(removed.map { .string($0.fullName) }),
+        "repository_selection": event.payload.optional("repository_selection"),
+    ]
+    guard event.action == "added" || event.action == "removed" else { return HandlerResult(summary: summary, isSkipped: true) }
+    var changes: [MirrorChange] = []
+    if !added.isEmpty { changes.append(.installationRepositories(installationID: installationID, added)) }
+    if !removed.isEmpty { changes.append(.installationRepositories(installationID: nil, removed)) }
+    if let selection = event.payload["repository_selection"]?.stringValue {
+        changes.append(.repositorySelection(installationID: installationID, selection))
+    }
+    return HandlerResult(summary: summary, changes: changes)
+}
+
+private func repositoryList(_ node: JSONNode?) -> [InstallationRepository] {
+    (node?.arrayValue ?? []).compactMap { repository in
+        guard let id = repository["id"]?.int64Value, let fullName = repository["full_name"]?.stringValue else { return nil }
+        return InstallationRepository(repositoryID: id, fullName: fullName, isPrivate: repository["private"]?.boolValue)
+    }
+}
