@@ -22,7 +22,7 @@ public typealias EventHandler = @Sendable (WebhookEvent) throws(HandlerError) ->
 /// To add a handler: one new file in Handlers/ and one line here. Events not listed are stored and
 /// marked `skipped`.
 public let eventHandlers: [String: EventHandler] = [
-    "ping": { event throws(HandlerError) in HandlerResult(summary: try summarizePing(event)) },
+    "ping": handlePing,
     "push": handlePush,
     "pull_request": handlePullRequest,
     "issues": handleIssues,

@@ -194,6 +194,16 @@ public enum Migrations {
             ALTER TABLE integrations ADD COLUMN github_updated_at TEXT;
             ALTER TABLE integrations ADD COLUMN source_event_id INTEGER;
             """),
+        // Webhooks that pinged us: which hook, of which kind, for which App.
+        Migration(name: "create-hooks", sql: """
+            CREATE TABLE hooks (
+                hook_id INTEGER PRIMARY KEY,
+                hook_type TEXT,
+                app_id INTEGER,
+                events TEXT,
+                last_ping_event_id INTEGER NOT NULL
+            );
+            """),
     ]
 
     public static var currentVersion: Int { all.count }

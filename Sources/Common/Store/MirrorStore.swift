@@ -185,6 +185,21 @@ public struct InstallationRepository: Sendable, Equatable {
     }
 }
 
+/// A webhook as its `ping` describes it (GITHUB.md, section 5).
+public struct HookRecord: Sendable, Equatable {
+    public var hookID: Int64
+    public var hookType: String?
+    public var appID: Int64?
+    public var events: [String]?
+
+    public init(hookID: Int64, hookType: String?, appID: Int64?, events: [String]?) {
+        self.hookID = hookID
+        self.hookType = hookType
+        self.appID = appID
+        self.events = events
+    }
+}
+
 /// What a handler wants the mirror to become; applied by the writer in the transaction that
 /// records the handler's outcome, so the mirror and the event's status never disagree.
 public enum MirrorChange: Sendable, Equatable {
@@ -197,6 +212,7 @@ public enum MirrorChange: Sendable, Equatable {
     case installationRepositories(installationID: Int64?, [InstallationRepository])
     /// `installation_repositories` says whether the installation now sees all or selected repositories.
     case repositorySelection(installationID: Int64, String)
+    case hook(HookRecord)
 }
 
 /// The mirror tables: all of their SQL. Rule for every object: an older delivery never overwrites
@@ -235,6 +251,15 @@ public final class MirrorStore {
             try applyPush(push, sourceEventID: sourceEventID)
         case .installation(let installation):
             try applyInstallation(installation, sourceEventID: sourceEventID)
+        case .hook(let hook):
+            try connection.prepare("""
+                INSERT INTO hooks (hook_id, hook_type, app_id, events, last_ping_event_id) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (hook_id) DO UPDATE SET hook_type = coalesce(excluded.hook_type, hooks.hook_type),
+                    app_id = coalesce(excluded.app_id, hooks.app_id), events = coalesce(excluded.events, hooks.events),
+                    last_ping_event_id = excluded.last_ping_event_id
+                WHERE excluded.last_ping_event_id >= hooks.last_ping_event_id
+                """).run([.integer(hook.hookID), text(hook.hookType), integer(hook.appID),
+                          hook.events.map { .text(JSONValue.array($0.map { .string($0) }).jsonText) } ?? .null, .integer(sourceEventID)])
         case .repositorySelection(let installationID, let selection):
             try connection.prepare("UPDATE integrations SET repository_selection = ? WHERE installation_id = ?")
                 .run([.text(selection), .integer(installationID)])
@@ -353,6 +378,14 @@ public final class MirrorStore {
                 text(installation.events), .text(installation.status), text(installation.suspendedAt), .text(now), .text(now),
                 .text(installation.updatedAt), .integer(sourceEventID),
             ])
+    }
+
+    public func hook(id: Int64) throws -> HookRecord? {
+        let statement = try connection.prepare("SELECT hook_type, app_id, events FROM hooks WHERE hook_id = ?")
+        try statement.bind([.integer(id)])
+        guard try statement.step() else { return nil }
+        return HookRecord(hookID: id, hookType: statement.text(0), appID: statement.optionalInt64(1),
+                          events: statement.text(2).map { (try? JSONParser.parse($0))?.arrayValue?.compactMap(\.stringValue) ?? [] })
     }
 
     /// Repositories of an installation, by full name.

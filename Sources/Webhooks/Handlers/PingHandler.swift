@@ -11,3 +11,16 @@ import Common
         "app_id": payload.optional("hook", "app_id"),
     ]
 }
+
+/// `ping`: the summary, and which hook it was and which App it names. The hook id is `hook_id` or
+/// `hook.id`; App hooks carry `hook.app_id`.
+@Sendable func handlePing(_ event: WebhookEvent) throws(HandlerError) -> HandlerResult {
+    let summary = try summarizePing(event)
+    guard let hookID = event.payload["hook_id"]?.int64Value ?? event.payload["hook"]["id"]?.int64Value else {
+        return HandlerResult(summary: summary)
+    }
+    let hook = HookRecord(hookID: hookID, hookType: event.payload["hook"]["type"]?.stringValue,
+                          appID: event.payload["hook"]["app_id"]?.int64Value,
+                          events: event.payload["hook"]["events"]?.arrayValue?.compactMap(\.stringValue))
+    return HandlerResult(summary: summary, changes: [.hook(hook)])
+}
