@@ -8,6 +8,11 @@ let package = Package(
     products: [
         .executable(name: "webhook-fcgi", targets: ["webhook-fcgi"]),
         .executable(name: "callback-fcgi", targets: ["callback-fcgi"]),
+        .executable(name: "hubsync", targets: ["hubsync"]),
+    ],
+    dependencies: [
+        // The admin's command line: the one Swift package dependency (DEVELOPERS.md expects it).
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
@@ -22,11 +27,15 @@ let package = Package(
         .target(name: "Callback", dependencies: ["Common", "GitHub"]),
         .executableTarget(name: "callback-fcgi", dependencies: ["Common", "Callback"]),
         .executableTarget(name: "webhook-fcgi", dependencies: ["Common", "Webhooks"]),
+        .executableTarget(name: "hubsync", dependencies: [
+            "Common", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "hubsync-bench", dependencies: ["Common", "Webhooks"], path: "bench/Sources/hubsync-bench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CommonTests", dependencies: ["Common", "TestSupport"]),
         .testTarget(name: "WebhookTests", dependencies: ["Webhooks", "Common", "TestSupport"]),
         .testTarget(name: "CallbackTests", dependencies: ["Callback", "GitHub", "Common", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Common", "Callback", "TestSupport"]),
+        .testTarget(name: "HubSyncTests", dependencies: ["Common", "TestSupport"]),
     ]
 )

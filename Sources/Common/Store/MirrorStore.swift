@@ -441,6 +441,72 @@ public final class MirrorStore {
             runAttempt: statement.int64(7), updatedAt: statement.text(8) ?? "")
     }
 
+    /// Pull requests, newest update first. `state`: `open`, `closed` (closed without merging) or `merged`.
+    public func pullRequests(repository: String?, state: String?) throws -> [PullRequestRecord] {
+        var conditions: [String] = []
+        var values: [SQLiteValue] = []
+        if let repository { conditions.append("repository = ?"); values.append(.text(repository)) }
+        switch state {
+        case "open": conditions.append("state = 'open'")
+        case "closed": conditions.append("state = 'closed' AND merged = 0")
+        case "merged": conditions.append("merged = 1")
+        default: break
+        }
+        let statement = try connection.prepare("""
+            SELECT repository, number FROM pull_requests \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            ORDER BY updated_at DESC, repository, number
+            """)
+        try statement.bind(values)
+        var keys: [(String, Int64)] = []
+        while try statement.step() { keys.append((statement.text(0) ?? "", statement.int64(1))) }
+        return try keys.compactMap { try pullRequest(repository: $0.0, number: $0.1) }
+    }
+
+    /// Issues that still exist (not deleted or transferred away), newest update first.
+    public func issues(repository: String?, state: String?) throws -> [IssueRecord] {
+        var conditions = ["deleted = 0"]
+        var values: [SQLiteValue] = []
+        if let repository { conditions.append("repository = ?"); values.append(.text(repository)) }
+        if let state { conditions.append("state = ?"); values.append(.text(state)) }
+        let statement = try connection.prepare(
+            "SELECT repository, number FROM issues WHERE \(conditions.joined(separator: " AND ")) ORDER BY updated_at DESC, repository, number")
+        try statement.bind(values)
+        var keys: [(String, Int64)] = []
+        while try statement.step() { keys.append((statement.text(0) ?? "", statement.int64(1))) }
+        return try keys.compactMap { try issue(repository: $0.0, number: $0.1) }
+    }
+
+    /// Workflow runs, newest update first.
+    public func workflowRuns(repository: String?, status: String?, conclusion: String?) throws -> [WorkflowRunRecord] {
+        var conditions: [String] = []
+        var values: [SQLiteValue] = []
+        if let repository { conditions.append("repository = ?"); values.append(.text(repository)) }
+        if let status { conditions.append("status = ?"); values.append(.text(status)) }
+        if let conclusion { conditions.append("conclusion = ?"); values.append(.text(conclusion)) }
+        let statement = try connection.prepare("""
+            SELECT run_id FROM workflow_runs \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            ORDER BY updated_at DESC, run_id DESC
+            """)
+        try statement.bind(values)
+        var ids: [Int64] = []
+        while try statement.step() { ids.append(statement.int64(0)) }
+        return try ids.compactMap { try workflowRun(id: $0) }
+    }
+
+    /// Every repository the mirror knows, by name, with its installation and last push.
+    public func repositoryList() throws -> [(id: Int64, fullName: String, installationID: Int64?, isPrivate: Bool?, lastPush: LastPush)] {
+        let statement = try connection.prepare("""
+            SELECT repository_id, full_name, installation_id, private, last_push_ref, last_push_after, last_pusher, last_pushed_at
+            FROM repositories ORDER BY full_name
+            """)
+        var result: [(id: Int64, fullName: String, installationID: Int64?, isPrivate: Bool?, lastPush: LastPush)] = []
+        while try statement.step() {
+            result.append((statement.int64(0), statement.text(1) ?? "", statement.optionalInt64(2), statement.optionalInt64(3).map { $0 != 0 },
+                           LastPush(ref: statement.text(4), afterSHA: statement.text(5), pusher: statement.text(6), pushedAt: statement.text(7))))
+        }
+        return result
+    }
+
     public func pullRequest(repository: String, number: Int64) throws -> PullRequestRecord? {
         let statement = try connection.prepare("""
             SELECT title, state, draft, merged, merged_at, author, head_ref, head_sha, base_ref, base_sha, labels, updated_at

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Common
+
+/// `hubsync repos|prs|issues|runs`, the built binary against a real database.
+@Suite(.serialized) struct MirrorQueryTests {
+    static let binary: String = {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return (ProcessInfo.processInfo.environment["HUBSYNC_BIN_DIR"] ?? repository.path + "/.build/debug") + "/hubsync"
+    }()
+
+    /// A database with two pull requests, an issue (and a deleted one), a run and a push, each
+    /// committed with its event's outcome as the writer does.
+    func makeDatabase(_ directory: TemporaryDirectory) throws -> String {
+        let path = directory.path + "/h.db"
+        let store = try EventStore(path: path, syncMode: .normal, busyTimeoutMilliseconds: 1000)
+        let changes: [MirrorChange] = [
+            .pullRequest(PullRequestRecord(repository: "octo/hello", number: 1, title: "Merged one", state: "closed", isDraft: false,
+                                           isMerged: true, mergedAt: "2026-11-26T10:00:00.000Z", author: "octocat", headRef: "a",
+                                           headSHA: "1", baseRef: "main", baseSHA: "0", labels: ["sync"], updatedAt: "2026-11-26T10:00:00.000Z")),
+            .pullRequest(PullRequestRecord(repository: "octo/other", number: 2, title: "Open one", state: "open", isDraft: true,
+                                           isMerged: false, mergedAt: nil, author: "hubot", headRef: "b", headSHA: "2", baseRef: "main",
+                                           baseSHA: "0", labels: [], updatedAt: "2026-11-26T11:00:00.000Z")),
+            .issue(IssueRecord(repository: "octo/hello", number: 3, title: "Bug", state: "open", stateReason: nil, labels: ["bug"],
+                               assignees: [], author: "octocat", updatedAt: "2026-11-26T09:00:00.000Z", isDeleted: false, transferredTo: nil)),
+            .issue(IssueRecord(repository: "octo/hello", number: 4, title: "Gone", state: "open", stateReason: nil, labels: [],
+                               assignees: [], author: "octocat", updatedAt: "2026-11-26T09:00:00.000Z", isDeleted: true, transferredTo: nil)),
+            .workflowRun(WorkflowRunRecord(runID: 99, repository: "octo/hello", name: "Build", event: "push", status: "completed",
+                                           conclusion: "failure", branch: "main", headSHA: "1", runAttempt: 2, updatedAt: "2026-11-26T10:30:00.000Z")),
+            .push(PushRecord(repositoryID: 5, repository: "octo/hello", isPrivate: false, ref: "refs/heads/main", beforeSHA: "0",
+                             afterSHA: "1", isForced: false, isCreated: false, isDeleted: false, commitCount: 1, headCommitID: "1",
+                             headCommitMessage: "Work", pusher: "octocat", pushedAt: "2026-11-26T08:00:00.000Z")),
+        ]
+        for (index, change) in changes.enumerated() {
+            let id = try store.insert([NewEvent(deliveryID: "q-\(index)", hookID: 1, event: "x", action: nil, installationID: nil,
+                                                repository: nil, sender: nil, body: Array("{}".utf8), contentType: "application/json",
+                                                targetType: nil, targetID: nil, receivedAt: .now())])[0].id
+            try store.recordOutcome(id: id, EventOutcome(status: .processed, changes: [change]), at: .now())
+        }
+        return path
+    }
+
+    func hubsync(_ arguments: [String], database: String) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: MirrorQueryTests.binary)
+        process.arguments = arguments
+        process.environment = ["HUBSYNC_DB": database, "HUBSYNC_CONFIG": "/dev/null", "PATH": "/usr/bin:/bin"]
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile(), err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    func jsonArray(_ text: String) throws -> [[String: Any]] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
+    }
+
+    @Test func pullRequestsAsJSONAndFilteredByState() throws {
+        let directory = try TemporaryDirectory()
+        let database = try makeDatabase(directory)
+        let all = try jsonArray(hubsync(["prs", "--json"], database: database).output)
+        #expect(all.map { $0["number"] as? Int } == [2, 1])  // latest update first
+        #expect(all[1]["merged"] as? Bool == true && all[1]["merged_at"] as? String == "2026-11-26T10:00:00.000Z")
+        #expect(all[0]["merged_at"] is NSNull)
+        #expect(Set(all[0].keys) == ["repository", "number", "title", "state", "draft", "merged", "merged_at", "author", "head_ref",
+                                     "head_sha", "base_ref", "base_sha", "labels", "updated_at"])
+        #expect(try jsonArray(hubsync(["prs", "--state", "merged", "--json"], database: database).output).map { $0["number"] as? Int } == [1])
+        #expect(try jsonArray(hubsync(["prs", "--repo", "octo/other", "--json"], database: database).output).count == 1)
+        let text = try hubsync(["prs"], database: database).output
+        #expect(text.hasPrefix("REPOSITORY") && text.contains("merged") && text.contains("open (draft)"))
+    }
+
+    @Test func issuesRunsAndRepositories() throws {
+        let directory = try TemporaryDirectory()
+        let database = try makeDatabase(directory)
+        let issues = try jsonArray(hubsync(["issues", "--repo", "octo/hello", "--json"], database: database).output)
+        #expect(issues.map { $0["number"] as? Int } == [3])  // the deleted one is not listed
+        let runs = try jsonArray(hubsync(["runs", "--conclusion", "failure", "--json"], database: database).output)
+        #expect(runs.first?["run_attempt"] as? Int == 2)
+        #expect(try jsonArray(hubsync(["runs", "--status", "queued", "--json"], database: database).output).isEmpty)
+        let repositories = try jsonArray(hubsync(["repos", "--json"], database: database).output)
+        #expect((repositories.first?["last_push"] as? [String: Any])?["ref"] as? String == "refs/heads/main")
+        #expect(try hubsync(["runs"], database: database).output.contains("Build"))
+    }
+
+    @Test func badUsageExits64WithOneLine() throws {
+        let directory = try TemporaryDirectory()
+        let database = try makeDatabase(directory)
+        let result = try hubsync(["prs", "--state", "sideways"], database: database)
+        #expect(result.status == 64)
+        #expect(result.error.contains("sideways"))
+        #expect(try hubsync(["prs", "--help"], database: database).output.contains("--state"))
+    }
+}
