@@ -26,7 +26,7 @@ test: deps
 
 # Performance figures beside ceilings measured in the same run (bench/run.py); not part of CI.
 bench: deps
-	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
+	@for tool in wrk valgrind:valgrind strip:binutils; do command -v $${tool%%:*} >/dev/null || apt-get install -y -qq --no-install-recommends $${tool##*:} >/dev/null; done
 	swift build -c release
 	python3 bench/run.py
 

@@ -12,6 +12,7 @@ packages=(
   pkg-config           # SwiftPM system-library targets find the C libraries through it
   sqlite3              # operators' and tests' inspection of the database
   curl                 # the printed test command and the end-to-end tests
+  openssl              # make run signs its test ping; tests sign and verify with it independently
   python3              # end-to-end test helpers
 )
 

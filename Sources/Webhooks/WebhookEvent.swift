@@ -49,6 +49,15 @@ extension JSONNode {
         return current
     }
 
+    /// A GitHub timestamp at `path`, normalized to `Timestamp.iso8601` (fixed width, so text order
+    /// is time order). Payloads mix ISO strings, with offsets or fractions, and Unix seconds
+    /// (push's `repository.pushed_at`, some `installation.updated_at`; GITHUB.md section 14).
+    func gitHubTime(_ path: String...) -> String? {
+        let node = value(at: path)
+        if let seconds = node?.int64Value { return Timestamp(microsecondsSinceEpoch: seconds * 1_000_000).iso8601 }
+        return node?.stringValue.flatMap { Timestamp(iso8601: $0)?.iso8601 }
+    }
+
     /// The value as JSON, or null when absent, for summaries that report what is there.
     func optional(_ path: String...) -> JSONValue { value(at: path)?.value ?? .null }
 }

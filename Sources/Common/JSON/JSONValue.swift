@@ -41,11 +41,6 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
-    public var objectValue: JSONObject? {
-        if case .object(let object) = self { return object }
-        return nil
-    }
-
     public var isNull: Bool { self == .null }
 
     public static func int(_ value: Int64) -> JSONValue { .number(String(value)) }

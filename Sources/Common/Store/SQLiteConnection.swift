@@ -80,8 +80,6 @@ public final class SQLiteConnection {
     /// Bytes SQLite has allocated in this process (all connections): `sqlite3_memory_used()`.
     public static var memoryInUseBytes: Int64 { sqlite3_memory_used() }
 
-    public var changes: Int { Int(sqlite3_changes(handle)) }
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     public func scalarInt(_ sql: String) throws(SQLiteError) -> Int64? {

@@ -75,14 +75,12 @@ public enum LogValue: Sendable {
     case string(String)
     case int(Int)
     case double(Double)
-    case bool(Bool)
 
     func append(to bytes: inout [UInt8]) {
         switch self {
         case .string(let text): JSONText.appendQuoted(text, to: &bytes)
         case .int(let number): bytes.append(contentsOf: String(number).utf8)
         case .double(let number): bytes.append(contentsOf: (number.isFinite ? String((number * 1000).rounded() / 1000) : "null").utf8)
-        case .bool(let flag): bytes.append(contentsOf: (flag ? "true" : "false").utf8)
         }
     }
 }

@@ -2,7 +2,6 @@ import Common
 
 /// `installation` (every App receives it): the integration's status, account, repository
 /// selection, permissions and events, and the repositories it lists (GITHUB.md, section 14).
-/// `installation.updated_at` appears as Unix seconds and as ISO strings with offsets: both are read.
 @Sendable func handleInstallation(_ event: WebhookEvent) throws(HandlerError) -> HandlerResult {
     let installation = try event.payload.requiredObject("installation")
     let installationID = try installation.requiredInt("id")
@@ -19,15 +18,13 @@ import Common
     case "deleted": status = "deleted"
     default: return HandlerResult(summary: summary, isSkipped: true)
     }
-    let updatedNode = installation["updated_at"]
-    let updatedAt = updatedNode?.int64Value.map { Timestamp(microsecondsSinceEpoch: $0 * 1_000_000).iso8601 }
-        ?? updatedNode?.stringValue.flatMap { Timestamp(iso8601: $0)?.iso8601 } ?? ""
     let record = InstallationRecord(
         installationID: installationID, accountLogin: (account?["login"] ?? account?["slug"])?.stringValue,
         accountID: account?["id"]?.int64Value, accountType: installation["target_type"]?.stringValue ?? account?["type"]?.stringValue,
         repositorySelection: installation["repository_selection"]?.stringValue,
         permissions: installation["permissions"]?.value.jsonText, events: installation["events"]?.value.jsonText,
-        status: status, suspendedAt: installation["suspended_at"]?.stringValue, updatedAt: updatedAt)
+        status: status, suspendedAt: installation["suspended_at"]?.stringValue,
+        updatedAt: installation.gitHubTime("updated_at") ?? "")
     var changes: [MirrorChange] = [.installation(record)]
     let repositories = repositoryList(event.payload["repositories"])
     if !repositories.isEmpty {

@@ -20,7 +20,7 @@ import Common
     let issue = try event.payload.requiredObject("issue")
     guard let repository = event.payload["repository"]["full_name"]?.stringValue,
           let number = issue["number"]?.int64Value,
-          let updatedAt = issue["updated_at"]?.stringValue.flatMap({ Timestamp(iso8601: $0) })
+          let updatedAt = issue.gitHubTime("updated_at")
     else { return HandlerResult(summary: summary) }
     var transferredTo: String?
     if event.action == "transferred", let destination = event.payload["changes"]["new_repository"]["full_name"]?.stringValue,
@@ -31,7 +31,7 @@ import Common
         repository: repository, number: number, title: issue["title"]?.stringValue, state: issue["state"]?.stringValue,
         stateReason: issue["state_reason"]?.stringValue, labels: issue["labels"]?.arrayValue?.compactMap { $0["name"]?.stringValue },
         assignees: issue["assignees"]?.arrayValue?.compactMap { $0["login"]?.stringValue }, author: issue["user"]["login"]?.stringValue,
-        updatedAt: updatedAt.iso8601, isDeleted: event.action == "deleted" || event.action == "transferred",
+        updatedAt: updatedAt, isDeleted: event.action == "deleted" || event.action == "transferred",
         transferredTo: transferredTo)
     return HandlerResult(summary: summary, changes: [.issue(record)])
 }

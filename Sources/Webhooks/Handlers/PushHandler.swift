@@ -26,8 +26,8 @@ import Common
     ]
 }
 
-/// `push`: the summary, a `pushes` row and the repository's last push. `repository.pushed_at` is
-/// Unix seconds in push payloads (an ISO string elsewhere, GITHUB.md section 14): both are read.
+/// `push`: the summary, a `pushes` row and the repository's last push, ordered by
+/// `repository.pushed_at` (Unix seconds in push payloads).
 @Sendable func handlePush(_ event: WebhookEvent) throws(HandlerError) -> HandlerResult {
     let summary = try summarizePush(event)
     let payload = event.payload
@@ -35,9 +35,6 @@ import Common
           let repository = payload["repository"]["full_name"]?.stringValue,
           let ref = payload["ref"]?.stringValue
     else { return HandlerResult(summary: summary) }
-    let pushedAtNode = payload["repository"]["pushed_at"]
-    let pushedAt = pushedAtNode?.int64Value.map { Timestamp(microsecondsSinceEpoch: $0 * 1_000_000).iso8601 }
-        ?? pushedAtNode?.stringValue.flatMap { Timestamp(iso8601: $0)?.iso8601 }
     let headCommit = payload["head_commit"].flatMap { $0.isObject ? $0 : nil }
     let record = PushRecord(
         repositoryID: repositoryID, repository: repository, isPrivate: payload["repository"]["private"]?.boolValue, ref: ref,
@@ -45,7 +42,7 @@ import Common
         isCreated: payload["created"]?.boolValue, isDeleted: payload["deleted"]?.boolValue,
         commitCount: payload["commits"]?.arrayValue?.count ?? 0, headCommitID: headCommit?["id"]?.stringValue,
         headCommitMessage: headCommit?["message"]?.stringValue.map { firstLine($0) }, pusher: payload["pusher"]["name"]?.stringValue,
-        pushedAt: pushedAt)
+        pushedAt: payload.gitHubTime("repository", "pushed_at"))
     return HandlerResult(summary: summary, changes: [.push(record)])
 }
 

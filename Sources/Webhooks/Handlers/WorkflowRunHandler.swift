@@ -21,11 +21,11 @@ import Common
     let run = try event.payload.requiredObject("workflow_run")
     guard let runID = run["id"]?.int64Value,
           let repository = event.payload["repository"]["full_name"]?.stringValue,
-          let updatedAt = run["updated_at"]?.stringValue.flatMap({ Timestamp(iso8601: $0) })
+          let updatedAt = run.gitHubTime("updated_at")
     else { return HandlerResult(summary: summary) }
     let record = WorkflowRunRecord(
         runID: runID, repository: repository, name: run["name"]?.stringValue, event: run["event"]?.stringValue,
         status: run["status"]?.stringValue, conclusion: run["conclusion"]?.stringValue, branch: run["head_branch"]?.stringValue,
-        headSHA: run["head_sha"]?.stringValue, runAttempt: run["run_attempt"]?.int64Value ?? 1, updatedAt: updatedAt.iso8601)
+        headSHA: run["head_sha"]?.stringValue, runAttempt: run["run_attempt"]?.int64Value ?? 1, updatedAt: updatedAt)
     return HandlerResult(summary: summary, changes: [.workflowRun(record)])
 }
