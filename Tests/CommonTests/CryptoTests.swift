@@ -2,21 +2,10 @@ import Foundation
 import Testing
 @testable import Common
 
-/// Runs a command and returns its standard output (the tests' independent reference tools).
+/// A reference tool's exit status and standard output.
 func command(_ path: String, _ arguments: [String], input: [UInt8]? = nil) throws -> (status: Int32, output: [UInt8]) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let stdout = Pipe(), stdin = Pipe()
-    process.standardOutput = stdout
-    process.standardInput = stdin
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    if let input { stdin.fileHandleForWriting.write(Data(input)) }
-    try stdin.fileHandleForWriting.close()
-    let output = stdout.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, Array(output))
+    let result = try runProcess(path, arguments, input: input)
+    return (result.status, result.output)
 }
 
 @Suite struct AppJWTTests {

@@ -42,17 +42,9 @@ import TestSupport
     }
 
     func hubsync(_ arguments: [String], database: String) throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: MirrorQueryTests.binary)
-        process.arguments = arguments
-        process.environment = ["HUBSYNC_DB": database, "HUBSYNC_CONFIG": "/dev/null", "PATH": "/usr/bin:/bin"]
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile(), err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        let result = try runProcess(MirrorQueryTests.binary, arguments,
+                                    environment: ["HUBSYNC_DB": database, "HUBSYNC_CONFIG": "/dev/null", "PATH": "/usr/bin:/bin"])
+        return (result.status, result.stdout, result.stderr)
     }
 
     func jsonArray(_ text: String) throws -> [[String: Any]] {

@@ -16,13 +16,9 @@ public final class FakeGitHub {
     public init(tokenLifetimeSeconds: Int = 3600) throws {
         directory = try TemporaryDirectory()
         pemPath = directory.path + "/app.pem"
-        let keygen = Process()
-        keygen.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        keygen.arguments = ["genrsa", "-traditional", "-out", pemPath, "2048"]
-        keygen.standardError = FileHandle.nullDevice
-        try keygen.run()
-        keygen.waitUntilExit()
-        guard keygen.terminationStatus == 0 else { throw FileError(description: "openssl genrsa failed") }
+        guard try runProcess("/usr/bin/openssl", ["genrsa", "-traditional", "-out", pemPath, "2048"]).status == 0 else {
+            throw FileError(description: "openssl genrsa failed")
+        }
         chmod(pemPath, 0o600)
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
         process = Process()
@@ -62,16 +58,9 @@ public final class FakeGitHub {
     }
 
     private func curl(_ arguments: [String]) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-sS", "--max-time", "10"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw FileError(description: "curl \(arguments) failed") }
-        return data
+        let result = try runProcess("/usr/bin/curl", ["-sS", "--max-time", "10"] + arguments)
+        guard result.status == 0 else { throw FileError(description: "curl \(arguments) failed") }
+        return Data(result.output)
     }
 
     /// The requests the fake received: method, path, what it checked, outcome.

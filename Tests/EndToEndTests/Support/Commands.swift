@@ -1,25 +1,12 @@
 import Foundation
+import TestSupport
 
 /// Runs a command to completion and returns its exit status and output.
 @discardableResult
 func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
          input: [UInt8]? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
-    process.standardOutput = stdout
-    process.standardError = stderr
-    process.standardInput = stdin
-    try process.run()
-    if let input { stdin.fileHandleForWriting.write(Data(input)) }
-    try stdin.fileHandleForWriting.close()
-    // Read both pipes before waiting, so a large output cannot fill a pipe and block the child.
-    let out = stdout.fileHandleForReading.readDataToEndOfFile()
-    let err = stderr.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    let result = try runProcess(executable, arguments, environment: environment, input: input)
+    return (result.status, result.stdout, result.stderr)
 }
 
 /// The sqlite3 command-line shell: rows are checked with SQLite's own tool, not with our store.
