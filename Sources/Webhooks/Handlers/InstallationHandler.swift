@@ -18,15 +18,9 @@ import Common
     case "deleted": status = "deleted"
     default: return HandlerResult(summary: summary, isSkipped: true)
     }
-    let record = InstallationRecord(
-        installationID: installationID, accountLogin: (account?["login"] ?? account?["slug"])?.stringValue,
-        accountID: account?["id"]?.int64Value, accountType: installation["target_type"]?.stringValue ?? account?["type"]?.stringValue,
-        repositorySelection: installation["repository_selection"]?.stringValue,
-        permissions: installation["permissions"]?.value.jsonText, events: installation["events"]?.value.jsonText,
-        status: status, suspendedAt: installation["suspended_at"]?.stringValue,
-        updatedAt: installation.gitHubTime("updated_at") ?? "")
+    guard let record = InstallationRecord(gitHub: installation, status: status) else { return HandlerResult(summary: summary) }
     var changes: [MirrorChange] = [.installation(record)]
-    let repositories = repositoryList(event.payload["repositories"])
+    let repositories = InstallationRepository.list(event.payload["repositories"])
     if !repositories.isEmpty {
         changes.append(.installationRepositories(installationID: status == "deleted" ? nil : installationID, repositories))
     }
@@ -37,8 +31,8 @@ import Common
 /// repository selection.
 @Sendable func handleInstallationRepositories(_ event: WebhookEvent) throws(HandlerError) -> HandlerResult {
     let installationID = try event.payload.requiredObject("installation").requiredInt("id")
-    let added = repositoryList(event.payload["repositories_added"])
-    let removed = repositoryList(event.payload["repositories_removed"])
+    let added = InstallationRepository.list(event.payload["repositories_added"])
+    let removed = InstallationRepository.list(event.payload["repositories_removed"])
     let summary: JSONValue = [
         "installation_id": .int(installationID), "action": event.action.map { .string($0) } ?? .null,
         "added": .array(added.map { .string($0.fullName) }), "removed": .array(removed.map { .string($0.fullName) }),
@@ -52,11 +46,4 @@ import Common
         changes.append(.repositorySelection(installationID: installationID, selection))
     }
     return HandlerResult(summary: summary, changes: changes)
-}
-
-private func repositoryList(_ node: JSONNode?) -> [InstallationRepository] {
-    (node?.arrayValue ?? []).compactMap { repository in
-        guard let id = repository["id"]?.int64Value, let fullName = repository["full_name"]?.stringValue else { return nil }
-        return InstallationRepository(repositoryID: id, fullName: fullName, isPrivate: repository["private"]?.boolValue)
-    }
 }

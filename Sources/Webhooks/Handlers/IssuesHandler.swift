@@ -18,20 +18,15 @@ import Common
 @Sendable func handleIssues(_ event: WebhookEvent) throws(HandlerError) -> HandlerResult {
     let summary = try summarizeIssues(event)
     let issue = try event.payload.requiredObject("issue")
-    guard let repository = event.payload["repository"]["full_name"]?.stringValue,
-          let number = issue["number"]?.int64Value,
-          let updatedAt = issue.gitHubTime("updated_at")
-    else { return HandlerResult(summary: summary) }
+    guard let repository = event.payload["repository"]["full_name"]?.stringValue else { return HandlerResult(summary: summary) }
     var transferredTo: String?
     if event.action == "transferred", let destination = event.payload["changes"]["new_repository"]["full_name"]?.stringValue,
        let newNumber = event.payload["changes"]["new_issue"]["number"]?.int64Value {
         transferredTo = "\(destination)#\(newNumber)"
     }
-    let record = IssueRecord(
-        repository: repository, number: number, title: issue["title"]?.stringValue, state: issue["state"]?.stringValue,
-        stateReason: issue["state_reason"]?.stringValue, labels: issue["labels"]?.arrayValue?.compactMap { $0["name"]?.stringValue },
-        assignees: issue["assignees"]?.arrayValue?.compactMap { $0["login"]?.stringValue }, author: issue["user"]["login"]?.stringValue,
-        updatedAt: updatedAt, isDeleted: event.action == "deleted" || event.action == "transferred",
-        transferredTo: transferredTo)
+    guard let record = IssueRecord(gitHub: issue, repository: repository,
+                                   isDeleted: event.action == "deleted" || event.action == "transferred",
+                                   transferredTo: transferredTo)
+    else { return HandlerResult(summary: summary) }
     return HandlerResult(summary: summary, changes: [.issue(record)])
 }

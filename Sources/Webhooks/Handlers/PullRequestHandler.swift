@@ -20,18 +20,7 @@ import Common
     let summary = try summarizePullRequest(event)
     let pullRequest = try event.payload.requiredObject("pull_request")
     guard let repository = event.payload["repository"]["full_name"]?.stringValue,
-          let number = summary["number"]?.int64Value,
-          let updatedAt = pullRequest.gitHubTime("updated_at")
+          let record = PullRequestRecord(gitHub: pullRequest, repository: repository, number: summary["number"]?.int64Value)
     else { return HandlerResult(summary: summary) }
-    let record = PullRequestRecord(
-        repository: repository, number: number, title: pullRequest["title"]?.stringValue,
-        state: pullRequest["state"]?.stringValue, isDraft: pullRequest["draft"]?.boolValue,
-        isMerged: pullRequest["merged"]?.boolValue ?? false,
-        mergedAt: pullRequest.gitHubTime("merged_at"),
-        author: pullRequest["user"]["login"]?.stringValue,
-        headRef: pullRequest["head"]["ref"]?.stringValue, headSHA: pullRequest["head"]["sha"]?.stringValue,
-        baseRef: pullRequest["base"]["ref"]?.stringValue, baseSHA: pullRequest["base"]["sha"]?.stringValue,
-        labels: (pullRequest["labels"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue },
-        updatedAt: updatedAt)
     return HandlerResult(summary: summary, changes: [.pullRequest(record)])
 }

@@ -19,13 +19,8 @@ import Common
 @Sendable func handleWorkflowRun(_ event: WebhookEvent) throws(HandlerError) -> HandlerResult {
     let summary = try summarizeWorkflowRun(event)
     let run = try event.payload.requiredObject("workflow_run")
-    guard let runID = run["id"]?.int64Value,
-          let repository = event.payload["repository"]["full_name"]?.stringValue,
-          let updatedAt = run.gitHubTime("updated_at")
+    guard let repository = event.payload["repository"]["full_name"]?.stringValue,
+          let record = WorkflowRunRecord(gitHub: run, repository: repository)
     else { return HandlerResult(summary: summary) }
-    let record = WorkflowRunRecord(
-        runID: runID, repository: repository, name: run["name"]?.stringValue, event: run["event"]?.stringValue,
-        status: run["status"]?.stringValue, conclusion: run["conclusion"]?.stringValue, branch: run["head_branch"]?.stringValue,
-        headSHA: run["head_sha"]?.stringValue, runAttempt: run["run_attempt"]?.int64Value ?? 1, updatedAt: updatedAt)
     return HandlerResult(summary: summary, changes: [.workflowRun(record)])
 }
