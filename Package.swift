@@ -25,10 +25,12 @@ let package = Package(
         // libcurl only where GitHub is called: webhook-fcgi does not load its 36 shared libraries (STACK.md, 10).
         .target(name: "GitHub", dependencies: ["Common", "CCurl"]),
         .target(name: "Callback", dependencies: ["Common", "GitHub"]),
+        // The REST backfill of the mirror: GitHub's objects read as the webhook handlers read them.
+        .target(name: "Sync", dependencies: ["Common", "GitHub", "Webhooks"]),
         .executableTarget(name: "callback-fcgi", dependencies: ["Common", "Callback"]),
         .executableTarget(name: "webhook-fcgi", dependencies: ["Common", "Webhooks"]),
         .executableTarget(name: "hubsync", dependencies: [
-            "Common", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Common", "GitHub", "Sync", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hubsync-bench", dependencies: ["Common", "Webhooks"], path: "bench/Sources/hubsync-bench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -37,5 +39,6 @@ let package = Package(
         .testTarget(name: "CallbackTests", dependencies: ["Callback", "GitHub", "Common", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Common", "Callback", "TestSupport"]),
         .testTarget(name: "HubSyncTests", dependencies: ["Common", "TestSupport"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "Common", "TestSupport"]),
     ]
 )

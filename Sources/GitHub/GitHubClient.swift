@@ -109,14 +109,17 @@ public final class GitHubClient {
     /// Rate limits (`403`/`429` with `retry-after` or `x-ratelimit-remaining: 0`) and GitHub's own
     /// error messages (`{"message": ...}`).
     static func error(for response: Response) -> GitHubError {
+        let message = response.json?["message"]?.stringValue ?? "no message"
         if response.status == 403 || response.status == 429 {
             let retryAfter = response.headers["retry-after"].flatMap { Int($0) }
             let remaining = response.headers["x-ratelimit-remaining"]
-            if retryAfter != nil || remaining == "0" {
-                return .rateLimited(resetAt: response.headers["x-ratelimit-reset"].flatMap { Int64($0) }, retryAfterSeconds: retryAfter)
+            // A secondary limit may come with neither header, only a message naming it (GITHUB.md, 13).
+            if retryAfter != nil || remaining == "0" || message.lowercased().contains("secondary rate limit") {
+                // The reset time is the primary limit's: it says when to go on only if that one is spent.
+                let resetAt = remaining == "0" ? response.headers["x-ratelimit-reset"].flatMap { Int64($0) } : nil
+                return .rateLimited(resetAt: resetAt, retryAfterSeconds: retryAfter)
             }
         }
-        let message = response.json?["message"]?.stringValue ?? "no message"
         return .http(status: response.status, message: String(message.prefix(200)))
     }
 }

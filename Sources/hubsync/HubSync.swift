@@ -10,5 +10,5 @@ struct HubSync: ParsableCommand {
         commandName: "hubsync",
         abstract: "Administer a pulser-hub-sync installation.",
         version: BuildInfo.version,
-        subcommands: [Repos.self, PullRequests.self, Issues.self, Runs.self])
+        subcommands: [BackfillCommand.self, Repos.self, PullRequests.self, Issues.self, Runs.self])
 }

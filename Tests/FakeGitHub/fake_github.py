@@ -11,7 +11,7 @@ Prints `LISTENING <port>` once ready.
 """
 import argparse, base64, json, secrets, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -45,6 +45,17 @@ class World:
         self.user_tokens = {}     # token -> (user id, expires)
         self.refresh_tokens = {}  # refresh token -> user id
         self.app = fixtures["app"]
+        self.repositories = {int(k): v for k, v in fixtures.get("repositories", {}).items()}  # installation -> repos
+        self.pulls = fixtures.get("pulls", {})
+        self.issues = fixtures.get("issues", {})
+        self.runs = fixtures.get("runs", {})
+        self.installation_tokens = {}  # token -> (installation id, expires)
+
+    def installation_of(self, full_name):
+        for installation_id, repositories in self.repositories.items():
+            if any(r["full_name"] == full_name for r in repositories):
+                return installation_id
+        return None
 
     def verify_jwt(self, token):
         try:
@@ -80,7 +91,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def record(self, **fields):
         with LOCK:
-            LOG.append(dict(method=self.command, path=urlsplit(self.path).path, time=time.time(), **fields))
+            url = urlsplit(self.path)
+            LOG.append(dict(method=self.command, path=url.path, query=url.query, time=time.time(), **fields))
 
     def send_json(self, status, value, headers=None):
         body = json.dumps(value).encode()
@@ -132,9 +144,25 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 return self.send_json(200, ISSUED)
         if path == "/_control":
-            MODE.update(json.loads(self.read_body() or b"{}"))
-            return self.send_json(200, MODE)
-        mode = MODE["mode"]
+            control = json.loads(self.read_body() or b"{}")
+            with LOCK:
+                if "uninstall" in control:  # the installation disappears, as after an uninstall on GitHub
+                    self.world.installations.pop(control.pop("uninstall"), None)
+                if "mode" in control:
+                    MODE.clear()
+                    MODE.update(control)
+                return self.send_json(200, MODE)
+        with LOCK:
+            settings = dict(MODE)
+            mode = MODE["mode"]
+            if mode != "normal" and MODE.get("after", 0) > 0:  # serve some requests normally first
+                MODE["after"] -= 1
+                mode = "normal"
+            elif mode != "normal" and "count" in MODE:  # then this many in the mode, then normal again
+                MODE["count"] -= 1
+                if MODE["count"] <= 0:
+                    MODE.clear()
+                    MODE["mode"] = "normal"
         if mode == "error500":
             self.read_body()
             self.record(outcome="502 (mode error500)")
@@ -144,7 +172,12 @@ class Handler(BaseHTTPRequestHandler):
             self.record(outcome="403 rate limited")
             return self.send_json(403, {"message": "API rate limit exceeded"},
                                   {"x-ratelimit-remaining": "0", "x-ratelimit-limit": "5000",
-                                   "x-ratelimit-reset": str(int(time.time()) + 1800)})
+                                   "x-ratelimit-reset": str(int(time.time()) + settings.get("reset_in", 1800))})
+        if mode == "secondary":
+            self.read_body()
+            self.record(outcome="403 secondary rate limit")
+            return self.send_json(403, {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."},
+                                  {"retry-after": str(settings.get("retry_after", 1)), "x-ratelimit-remaining": "4000"})
         if path == "/login/oauth/access_token" and self.command == "POST":
             return self.oauth()
         problem = self.rest_headers_problem()
@@ -155,6 +188,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.user()
         if path == "/user/installations" and self.command == "GET":
             return self.user_installations(query)
+        if path == "/app/installations" and self.command == "GET":
+            return self.with_jwt(lambda: self.paginate(query, list(self.world.installations.values())))
+        if path == "/installation/repositories" and self.command == "GET":
+            return self.installation_repositories(query)
+        if len(path.strip("/").split("/")) >= 4 and path.startswith("/repos/") and self.command == "GET":
+            return self.repository_listing(path, query)
         if path == "/app" and self.command == "GET":
             return self.with_jwt(lambda: self.send_json(200, self.world.app))
         parts = path.strip("/").split("/")
@@ -252,13 +291,143 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             STATS["installation_tokens"][str(installation_id)] = STATS["installation_tokens"].get(str(installation_id), 0) + 1
         # The stateless format rolling out since 2026-04-27: about 520 characters (GITHUB.md, section 8).
+        if self.world.installations[installation_id].get("suspended_at"):
+            return self.send_json(403, {"message": "This installation has been suspended"})
         token = "ghs_" + str(self.world.app["id"]) + "_" + secrets.token_urlsafe(380)
         with LOCK:
             ISSUED.append(token)
+            self.world.installation_tokens[token] = (installation_id, time.time() + self.world.token_lifetime)
         installation = self.world.installations[installation_id]
         self.send_json(201, {"token": token, "expires_at": iso(time.time() + self.world.token_lifetime),
                              "permissions": installation.get("permissions", {}),
                              "repository_selection": installation.get("repository_selection", "all")})
+
+    # -- REST listings (installation token), paginated like GitHub: per_page (max 100), page, and
+    # a Link header with absolute URLs (GITHUB.md, section 12) -------------------------------------
+    def paginate(self, query, items, wrap=None, auth="jwt"):
+        per_page = max(1, min(int(query.get("per_page", ["30"])[0]), 100))
+        page = max(1, int(query.get("page", ["1"])[0]))
+        chunk = items[(page - 1) * per_page: page * per_page]
+        last = max(1, -(-len(items) // per_page))
+        links = []
+        base = f"http://{self.headers.get('Host')}{urlsplit(self.path).path}"
+        def url_for(number):
+            params = {k: v[0] for k, v in query.items() if k != "page"}
+            params["page"] = str(number)
+            return base + "?" + urlencode(params)
+        if page < last:
+            links += [f'<{url_for(page + 1)}>; rel="next"', f'<{url_for(last)}>; rel="last"']
+        if page > 1:
+            links += [f'<{url_for(1)}>; rel="first"', f'<{url_for(page - 1)}>; rel="prev"']
+        self.record(auth=auth, outcome=f"ok (page {page} of {last}, {len(chunk)} items)")
+        headers = {"Link": ", ".join(links)} if links else {}
+        headers.update({"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4999",
+                        "x-ratelimit-reset": str(int(time.time()) + 3600), "x-ratelimit-resource": "core"})
+        self.send_json(200, wrap(chunk, len(items)) if wrap else chunk, headers)
+
+    def installation_from_token(self):
+        entry = self.world.installation_tokens.get(self.bearer() or "")
+        if not entry or entry[1] < time.time():
+            self.record(auth="installation token", outcome="401 Bad credentials")
+            self.send_json(401, {"message": "Bad credentials"})
+            return None
+        return entry[0]
+
+    def installation_repositories(self, query):
+        installation_id = self.installation_from_token()
+        if installation_id is None:
+            return
+        installation = self.world.installations.get(installation_id, {})
+        repositories = [repository_object(r) for r in self.world.repositories.get(installation_id, [])]
+        self.paginate(query, repositories, lambda chunk, total: {
+            "total_count": total, "repository_selection": installation.get("repository_selection", "all"),
+            "repositories": chunk}, auth=f"installation token ({installation_id})")
+
+    def repository_listing(self, path, query):
+        parts = path.strip("/").split("/")
+        full_name, listing = parts[1] + "/" + parts[2], "/".join(parts[3:])
+        installation_id = self.installation_from_token()
+        if installation_id is None:
+            return
+        if self.world.installation_of(full_name) != installation_id:
+            self.record(auth="installation token", outcome="404 repository not in the token's installation")
+            return self.send_json(404, {"message": "Not Found"})
+        state = query.get("state", ["open"])[0]
+        sort = query.get("sort", ["created"])[0]
+        auth = f"installation token ({installation_id})"
+        if listing == "pulls":
+            direction = query.get("direction", ["desc" if sort == "created" else "asc"])[0]
+            items = [p for p in self.world.pulls.get(full_name, []) if state == "all" or p["state"] == state]
+            items.sort(key=lambda p: p["updated_at" if sort == "updated" else "created_at"], reverse=direction == "desc")
+            return self.paginate(query, [pull_object(full_name, p) for p in items], auth=auth)
+        if listing == "issues":
+            direction = query.get("direction", ["desc"])[0]
+            since = query.get("since", [None])[0]
+            # GitHub's issues listing includes the pull requests, as issues with a pull_request member.
+            items = [issue_object(full_name, i) for i in self.world.issues.get(full_name, [])]
+            items += [issue_object(full_name, p, pull=True) for p in self.world.pulls.get(full_name, [])]
+            items = [i for i in items if state == "all" or i["state"] == state]
+            if since:
+                items = [i for i in items if i["updated_at"] >= since.replace(".000", "")]
+            items.sort(key=lambda i: i["updated_at" if sort == "updated" else "created_at"], reverse=direction == "desc")
+            return self.paginate(query, items, auth=auth)
+        if listing == "actions/runs":
+            created = query.get("created", [""])[0]
+            runs = sorted(self.world.runs.get(full_name, []), key=lambda r: r["id"], reverse=True)
+            if created.startswith(">="):
+                runs = [r for r in runs if r["created_at"] >= created[2:]]
+            return self.paginate(query, [run_object(full_name, r) for r in runs],
+                                 lambda chunk, total: {"total_count": total, "workflow_runs": chunk}, auth=auth)
+        self.record(outcome="404")
+        self.send_json(404, {"message": "Not Found"})
+
+
+# -- GitHub's object shapes, from the fixtures' compact specs (docs.github.com/rest examples) ------
+def user_object(login):
+    return {"login": login, "id": abs(hash(login)) % 10_000_000, "type": "Bot" if login.endswith("[bot]") else "User",
+            "site_admin": False}
+
+
+def repository_object(spec):
+    owner, name = spec["full_name"].split("/")
+    return {"id": spec["id"], "node_id": "R_" + str(spec["id"]), "name": name, "full_name": spec["full_name"],
+            "private": spec["private"], "owner": user_object(owner),
+            "html_url": f"https://github.com/{spec['full_name']}", "default_branch": "main"}
+
+
+def label_objects(names):
+    return [{"id": 1000 + i, "name": name, "color": "f29513", "default": False} for i, name in enumerate(names)]
+
+
+def pull_object(full_name, spec):
+    # The list endpoint's shape: no `merged`, `mergeable` or counts; `merged_at` says whether it merged.
+    return {"id": 500000 + spec["number"], "number": spec["number"], "state": spec["state"], "locked": False,
+            "title": spec["title"], "user": user_object(spec["user"]), "body": None, "labels": label_objects(spec.get("labels", [])),
+            "draft": spec.get("draft", False), "created_at": spec["created_at"], "updated_at": spec["updated_at"],
+            "closed_at": spec["updated_at"] if spec["state"] == "closed" else None, "merged_at": spec.get("merged_at"),
+            "head": {"label": "x:" + spec["head"], "ref": spec["head"], "sha": ("%040x" % (spec["number"] * 7919))},
+            "base": {"label": "x:" + spec["base"], "ref": spec["base"], "sha": ("%040x" % 1)},
+            "html_url": f"https://github.com/{full_name}/pull/{spec['number']}"}
+
+
+def issue_object(full_name, spec, pull=False):
+    issue = {"id": 700000 + spec["number"], "number": spec["number"], "title": spec["title"], "state": spec["state"],
+             "state_reason": spec.get("state_reason"), "user": user_object(spec["user"]),
+             "labels": label_objects(spec.get("labels", [])), "assignees": [user_object(a) for a in spec.get("assignees", [])],
+             "created_at": spec["created_at"], "updated_at": spec["updated_at"], "closed_at": None, "comments": 0,
+             "html_url": f"https://github.com/{full_name}/issues/{spec['number']}"}
+    if pull:
+        issue["pull_request"] = {"url": f"https://api.github.com/repos/{full_name}/pulls/{spec['number']}",
+                                 "merged_at": spec.get("merged_at")}
+    return issue
+
+
+def run_object(full_name, spec):
+    run = dict(spec)
+    run.update({"node_id": "WFR_" + str(spec["id"]), "workflow_id": 159038, "run_number": spec["id"] % 1000,
+                "html_url": f"https://github.com/{full_name}/actions/runs/{spec['id']}",
+                "repository": {"full_name": full_name}, "run_started_at": spec["created_at"]})
+    return run
 
 
 def main():

@@ -5,11 +5,6 @@ import TestSupport
 
 /// `hubsync repos|prs|issues|runs`, the built binary against a real database.
 @Suite(.serialized) struct MirrorQueryTests {
-    static let binary: String = {
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return (ProcessInfo.processInfo.environment["HUBSYNC_BIN_DIR"] ?? repository.path + "/.build/debug") + "/hubsync"
-    }()
-
     /// A database with two pull requests, an issue (and a deleted one), a run and a push, each
     /// committed with its event's outcome as the writer does.
     func makeDatabase(_ directory: TemporaryDirectory) throws -> String {
@@ -42,13 +37,7 @@ import TestSupport
     }
 
     func hubsync(_ arguments: [String], database: String) throws -> (status: Int32, output: String, error: String) {
-        let result = try runProcess(MirrorQueryTests.binary, arguments,
-                                    environment: ["HUBSYNC_DB": database, "HUBSYNC_CONFIG": "/dev/null", "PATH": "/usr/bin:/bin"])
-        return (result.status, result.stdout, result.stderr)
-    }
-
-    func jsonArray(_ text: String) throws -> [[String: Any]] {
-        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
+        try HubSyncCommand.run(arguments, environment: ["HUBSYNC_DB": database])
     }
 
     @Test func pullRequestsAsJSONAndFilteredByState() throws {

@@ -70,6 +70,15 @@ public final class FakeGitHub {
 
     /// `normal`, `error500` (every call answers 502) or `ratelimit` (403 with x-ratelimit-remaining: 0).
     public func setMode(_ mode: String) throws {
-        _ = try curl(["-X", "POST", "--data", "{\"mode\": \"\(mode)\"}", baseURL + "/_control"])
+        try control(["mode": mode])
+    }
+
+    /// Switches the fake's behaviour: `mode` (as above, plus `secondary`: 403 naming a secondary
+    /// limit with `retry-after`), `after` (requests answered normally first), `count` (requests in
+    /// the mode before it returns to normal), `reset_in` and `retry_after` (seconds), or
+    /// `uninstall` (an installation id that disappears, as after an uninstall on GitHub).
+    public func control(_ settings: [String: Any]) throws {
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: settings), as: UTF8.self)
+        _ = try curl(["-X", "POST", "--data", body, baseURL + "/_control"])
     }
 }

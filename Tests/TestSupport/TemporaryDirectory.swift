@@ -15,5 +15,6 @@ public final class TemporaryDirectory {
 }
 
 public struct FileError: Error, CustomStringConvertible {
+    public init(description: String) { self.description = description }
     public let description: String
 }

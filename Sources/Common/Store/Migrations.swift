@@ -204,6 +204,27 @@ public enum Migrations {
                 last_ping_event_id INTEGER NOT NULL
             );
             """),
+        // Backfill progress, so that an interrupted `hubsync backfill` resumes where it stopped: one
+        // run per set of arguments, one part per listing (a repository's pull requests, ...) with
+        // the next page to fetch. A finished run is deleted with its parts.
+        Migration(name: "create-backfill-progress", sql: """
+            CREATE TABLE backfill_runs (
+                run_key TEXT PRIMARY KEY,
+                since TEXT,
+                started_at TEXT NOT NULL
+            );
+            CREATE TABLE backfill_parts (
+                run_key TEXT NOT NULL REFERENCES backfill_runs (run_key) ON DELETE CASCADE,
+                part TEXT NOT NULL,
+                next_url TEXT,
+                done INTEGER NOT NULL DEFAULT 0,
+                items INTEGER NOT NULL DEFAULT 0,
+                pages INTEGER NOT NULL DEFAULT 0,
+                changed INTEGER NOT NULL DEFAULT 0,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (run_key, part)
+            );
+            """),
     ]
 
     public static var currentVersion: Int { all.count }

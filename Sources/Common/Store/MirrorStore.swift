@@ -7,7 +7,10 @@ public final class MirrorStore {
 
     public init(connection: SQLiteConnection) { self.connection = connection }
 
-    public func apply(_ change: MirrorChange, sourceEventID: Int64) throws {
+    /// Applies one change; true when the mirror changed (false when what it holds is newer).
+    @discardableResult
+    public func apply(_ change: MirrorChange, sourceEventID: Int64) throws -> Bool {
+        let changesBefore = connection.totalChanges
         switch change {
         case .pullRequest(let record):
             try connection.prepare("""
@@ -75,6 +78,7 @@ public final class MirrorStore {
                     .integer(sourceEventID),
                 ])
         }
+        return connection.totalChanges > changesBefore
     }
 
     private func applyIssue(_ issue: IssueRecord, sourceEventID: Int64) throws {
@@ -161,6 +165,48 @@ public final class MirrorStore {
                 text(installation.events), .text(installation.status), text(installation.suspendedAt), .text(now), .text(now),
                 .text(installation.updatedAt), .integer(sourceEventID),
             ])
+    }
+
+    /// The newest delivery's id: the `sourceEventID` of state read from the REST API just after.
+    /// Deliveries received later have larger ids and so win an `updated_at` tie against it; those
+    /// received earlier lose one, since the API's answer is at least as recent as they are.
+    public func latestEventID() throws -> Int64 {
+        try connection.scalarInt("SELECT coalesce(max(id), 0) FROM deliveries") ?? 0
+    }
+
+    /// After a complete listing of an installation's repositories: those the mirror still counts
+    /// as the installation's but GitHub no longer lists were removed from it. Returns how many.
+    @discardableResult
+    public func detachRepositories(installationID: Int64, keeping listed: [Int64]) throws -> Int {
+        let changesBefore = connection.totalChanges
+        let placeholders = Array(repeating: "?", count: listed.count).joined(separator: ", ")
+        try connection.prepare("""
+            UPDATE repositories SET installation_id = NULL
+            WHERE installation_id = ? \(listed.isEmpty ? "" : "AND repository_id NOT IN (\(placeholders))")
+            """).run([.integer(installationID)] + listed.map { .integer($0) })
+        return connection.totalChanges - changesBefore
+    }
+
+    /// Installations the mirror holds as active or suspended, by id, with their account and status.
+    public func liveInstallations() throws -> [(id: Int64, account: String?, status: String)] {
+        let statement = try connection.prepare(
+            "SELECT installation_id, account_login, status FROM integrations WHERE status != 'deleted' ORDER BY installation_id")
+        var installations: [(id: Int64, account: String?, status: String)] = []
+        while try statement.step() { installations.append((statement.int64(0), statement.text(1), statement.text(2) ?? "")) }
+        return installations
+    }
+
+    /// An installation GitHub answers 404 for: deleted, a state nothing overrides (as a `deleted`
+    /// delivery). Returns whether it changed.
+    @discardableResult
+    public func markInstallationDeleted(_ installationID: Int64, sourceEventID: Int64) throws -> Bool {
+        let now = Timestamp.now().iso8601
+        let changesBefore = connection.totalChanges
+        try connection.prepare("""
+            UPDATE integrations SET status = 'deleted', updated_at = ?, source_event_id = ?
+            WHERE installation_id = ? AND status != 'deleted'
+            """).run([.text(now), .integer(sourceEventID), .integer(installationID)])
+        return connection.totalChanges > changesBefore
     }
 
     public func hook(id: Int64) throws -> HookRecord? {

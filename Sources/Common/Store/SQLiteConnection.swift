@@ -82,6 +82,10 @@ public final class SQLiteConnection {
 
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
+    /// Rows inserted, updated or deleted since the connection opened (an upsert whose WHERE
+    /// refused the update counts none): the difference across a few statements is what they changed.
+    public var totalChanges: Int { Int(sqlite3_total_changes(handle)) }
+
     public func scalarInt(_ sql: String) throws(SQLiteError) -> Int64? {
         let statement = try prepare(sql)
         guard try statement.step() else { return nil }
