@@ -30,7 +30,7 @@ let package = Package(
         .executableTarget(name: "callback-fcgi", dependencies: ["Common", "Callback"]),
         .executableTarget(name: "webhook-fcgi", dependencies: ["Common", "Webhooks"]),
         .executableTarget(name: "hubsync", dependencies: [
-            "Common", "GitHub", "Sync", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Common", "GitHub", "Sync", "Webhooks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hubsync-bench", dependencies: ["Common", "Webhooks"], path: "bench/Sources/hubsync-bench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -19,6 +19,28 @@ public struct EventProcessor {
         return outcome
     }
 
+    /// Runs the handlers again on a stored event, as intake does, and waits for the outcome's commit
+    /// (`hubsync events reprocess`).
+    public func reprocess(_ stored: StoredEvent) -> EventOutcome {
+        let outcome = processStored(stored)
+        services.writer.flush()
+        return outcome
+    }
+
+    /// Decodes a stored body and runs its handlers; a body that no longer decodes fails the event.
+    @discardableResult
+    private func processStored(_ stored: StoredEvent) -> EventOutcome {
+        let payload: JSONNode
+        do {
+            payload = try decodePayload(stored.body, encoding: PayloadEncoding(rawValue: stored.contentType) ?? .json)
+        } catch {
+            let outcome = EventOutcome(status: .failed, error: error.publicMessage)
+            services.writer.recordOutcome(id: stored.id, outcome, at: services.now())
+            return outcome
+        }
+        return process(id: stored.id, WebhookEvent(name: stored.event, deliveryID: stored.deliveryID, payload: payload))
+    }
+
     /// A summary is a small JSON object: whatever a handler copies from a payload (a 25 MiB `zen`,
     /// a huge title), each string is cut to this many characters.
     static let summaryStringLimit = 256
@@ -49,15 +71,7 @@ public struct EventProcessor {
                 lastID = ids.last!
                 for id in ids {
                     guard let stored = try reader.withStore({ store in try store.event(id: id) }) else { continue }
-                    let encoding = PayloadEncoding(rawValue: stored.contentType) ?? .json
-                    let payload: JSONNode
-                    do {
-                        payload = try decodePayload(stored.body, encoding: encoding)
-                    } catch {
-                        services.writer.recordOutcome(id: id, EventOutcome(status: .failed, error: error.publicMessage), at: services.now())
-                        continue
-                    }
-                    process(id: id, WebhookEvent(name: stored.event, deliveryID: stored.deliveryID, payload: payload))
+                    processStored(stored)
                     handled += 1
                 }
             }

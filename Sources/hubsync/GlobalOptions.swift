@@ -1,5 +1,6 @@
 import ArgumentParser
 import Common
+import GitHub
 
 /// Options every subcommand shares.
 struct GlobalOptions: ParsableArguments {
@@ -15,7 +16,26 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    func mirror() throws -> MirrorStore {
-        MirrorStore(connection: try Database(configuration: configuration()).connection)
+    /// The database, migrated to the current schema.
+    func database() throws -> Database { try Database(configuration: configuration()) }
+
+    func mirror() throws -> MirrorStore { MirrorStore(connection: try database().connection) }
+
+    /// What commands that talk to GitHub share: the database, a client and the token service.
+    func gitHub() throws -> GitHubContext {
+        let configuration = try configuration()
+        let database = try Database(configuration: configuration)
+        let client = try GitHubClient(configuration: configuration)
+        let box = SecretBox(key: try KeyFile.loadOrCreate(path: configuration.keyFilePath))
+        return GitHubContext(configuration: configuration, database: database, client: client, box: box,
+                             tokens: try TokenService(configuration: configuration, client: client, database: database, box: box))
     }
+}
+
+struct GitHubContext {
+    let configuration: Configuration
+    let database: Database
+    let client: GitHubClient
+    let box: SecretBox
+    let tokens: TokenService
 }

@@ -10,5 +10,8 @@ struct HubSync: ParsableCommand {
         commandName: "hubsync",
         abstract: "Administer a pulser-hub-sync installation.",
         version: BuildInfo.version,
-        subcommands: [BackfillCommand.self, Repos.self, PullRequests.self, Issues.self, Runs.self])
+        subcommands: [
+            Init.self, Doctor.self, Integrations.self, JWT.self, Token.self, Events.self,
+            BackfillCommand.self, Repos.self, PullRequests.self, Issues.self, Runs.self,
+        ])
 }

@@ -28,3 +28,34 @@ func printProgress(_ line: String, json: Bool) {
     let bytes = Array((line + "\n").utf8)
     _ = bytes.withUnsafeBytes { write(json ? STDERR_FILENO : STDOUT_FILENO, $0.baseAddress, $0.count) }
 }
+
+/// One `name: value` line per field of a JSON object, in its order: the text form of `show`.
+func printFields(_ value: JSONValue) {
+    guard case .object(let object) = value else { print(value.jsonText); return }
+    let width = object.members.map(\.key.count).max() ?? 0
+    for (key, member) in object.members {
+        let text: String
+        switch member {
+        case .string(let string): text = string
+        case .null: text = "-"
+        default: text = member.jsonText
+        }
+        print(key + ":" + String(repeating: " ", count: width - key.count + 1) + text)
+    }
+}
+
+/// A failure worth one line to the admin (exit 1), as opposed to bad usage (exit 64).
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Bytes to standard output exactly as they are (`events show --payload`).
+func writeStandardOutput(_ bytes: [UInt8]) {
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        if written <= 0 { return }
+        offset += written
+    }
+}

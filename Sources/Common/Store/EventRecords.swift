@@ -17,10 +17,12 @@ public struct NewEvent: Sendable {
     public var targetType: String?
     public var targetID: Int64?
     public var receivedAt: Timestamp
+    /// Which webhook secret verified the signature (`SecretFingerprint`), when known.
+    public var secretFingerprint: String?
 
     public init(deliveryID: String, hookID: Int64, event: String, action: String?, installationID: Int64?,
                 repository: String?, sender: String?, body: [UInt8], contentType: String,
-                targetType: String?, targetID: Int64?, receivedAt: Timestamp) {
+                targetType: String?, targetID: Int64?, receivedAt: Timestamp, secretFingerprint: String? = nil) {
         self.deliveryID = deliveryID
         self.hookID = hookID
         self.event = event
@@ -33,6 +35,7 @@ public struct NewEvent: Sendable {
         self.targetType = targetType
         self.targetID = targetID
         self.receivedAt = receivedAt
+        self.secretFingerprint = secretFingerprint
     }
 }
 

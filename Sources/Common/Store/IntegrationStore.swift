@@ -69,14 +69,27 @@ public final class IntegrationStore {
     }
 
     public func integration(installationID: Int64) throws -> Integration? {
-        let statement = try database.connection.prepare("""
-            SELECT installation_id, account_login, account_id, account_type, repository_selection, permissions, events,
-                   setup_action, installed_by_login, installed_by_id, status, suspended_at, created_at, updated_at
-            FROM integrations WHERE installation_id = ?
-            """)
+        let statement = try database.connection.prepare("SELECT \(IntegrationStore.columns) FROM integrations WHERE installation_id = ?")
         try statement.bind([.integer(installationID)])
         guard try statement.step() else { return nil }
-        return Integration(
+        return IntegrationStore.integration(from: statement)
+    }
+
+    /// Every integration, by installation id.
+    public func all() throws -> [Integration] {
+        let statement = try database.connection.prepare("SELECT \(IntegrationStore.columns) FROM integrations ORDER BY installation_id")
+        var integrations: [Integration] = []
+        while try statement.step() { integrations.append(IntegrationStore.integration(from: statement)) }
+        return integrations
+    }
+
+    private static let columns = """
+        installation_id, account_login, account_id, account_type, repository_selection, permissions, events,
+        setup_action, installed_by_login, installed_by_id, status, suspended_at, created_at, updated_at
+        """
+
+    private static func integration(from statement: SQLiteStatement) -> Integration {
+        Integration(
             installationID: statement.int64(0), accountLogin: statement.text(1), accountID: statement.optionalInt64(2),
             accountType: statement.text(3), repositorySelection: statement.text(4), permissions: statement.text(5),
             events: statement.text(6), setupAction: statement.text(7), installedByLogin: statement.text(8),

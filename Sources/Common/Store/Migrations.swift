@@ -225,6 +225,32 @@ public enum Migrations {
                 PRIMARY KEY (run_key, part)
             );
             """),
+        // Webhook secrets kept sealed (AES-256-GCM with the key file), for rotation without a
+        // restart: `primary` and `previous` are both accepted; a `retired` one keeps only its
+        // fingerprint, so `hubsync secret list` can still count the deliveries it verified.
+        Migration(name: "create-webhook-secrets", sql: """
+            CREATE TABLE webhook_secrets (
+                id INTEGER PRIMARY KEY,
+                fingerprint TEXT NOT NULL UNIQUE,
+                sealed BLOB,
+                state TEXT NOT NULL CHECK (state IN ('primary', 'previous', 'retired')),
+                origin TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                retired_at TEXT,
+                CHECK ((state = 'retired') = (sealed IS NULL))
+            );
+            CREATE UNIQUE INDEX one_primary_secret ON webhook_secrets (state) WHERE state = 'primary';
+            ALTER TABLE deliveries ADD COLUMN secret_fingerprint TEXT;
+            """),
+        // The admin's queries (`hubsync events list`, `stats`, `prune`) on millions of deliveries:
+        // newest first within a repository, an event type or a status, and time windows. Rows
+        // carry their body, so a scan of `deliveries` reads gigabytes; these indexes read kilobytes.
+        Migration(name: "index-events-for-admin-queries", sql: """
+            CREATE INDEX deliveries_by_received_at ON deliveries (received_at);
+            CREATE INDEX deliveries_by_repository ON deliveries (repository, id);
+            CREATE INDEX deliveries_by_event ON deliveries (event, id);
+            CREATE INDEX event_states_by_status ON event_states (status, event_id);
+            """),
     ]
 
     public static var currentVersion: Int { all.count }

@@ -1,0 +1,173 @@
+/// Which events `hubsync events list` shows.
+public struct EventFilter: Sendable {
+    public var status: EventStatus?
+    public var event: String?
+    public var repository: String?
+    public var since: Timestamp?
+
+    public init(status: EventStatus? = nil, event: String? = nil, repository: String? = nil, since: Timestamp? = nil) {
+        self.status = status
+        self.event = event
+        self.repository = repository
+        self.since = since
+    }
+}
+
+/// Counts for `hubsync stats`.
+public struct EventStatistics: Sendable {
+    public var byStatus: [String: Int]
+    public var byEvent: [String: Int]
+}
+
+/// The admin's reads and deletes over the stored events: all of their SQL. (The intake's writes
+/// are `EventStore`'s.) Every query here is served by an index, so it stays fast on millions of rows.
+public final class EventQueries {
+    public let database: Database
+    private var connection: SQLiteConnection { database.connection }
+
+    public init(database: Database) { self.database = database }
+
+    static let listingColumns = """
+        d.id, d.delivery_id, d.hook_id, d.event, d.action, d.installation_id, d.repository, d.sender, s.status, s.attempts,
+        s.error, d.received_at, s.processed_at
+        """
+
+    /// Newest first, at most `limit`.
+    public func list(_ filter: EventFilter, limit: Int) throws -> [EventListing] {
+        let (sql, values) = listQuery(filter, limit: limit)
+        let statement = try connection.prepare(sql)
+        try statement.bind(values)
+        var listings: [EventListing] = []
+        while try statement.step() {
+            listings.append(EventListing(
+                id: statement.int64(0), deliveryID: statement.text(1) ?? "", hookID: statement.int64(2),
+                event: statement.text(3) ?? "", action: statement.text(4), installationID: statement.optionalInt64(5),
+                repository: statement.text(6), sender: statement.text(7),
+                status: EventStatus(rawValue: statement.text(8) ?? "") ?? .pending, attempts: Int(statement.int64(9)),
+                error: statement.text(10), receivedAt: statement.text(11) ?? "", processedAt: statement.text(12)))
+        }
+        return listings
+    }
+
+    /// SQLite's plan for `list`, so that a test can check that no filter scans the table.
+    public func listQueryPlan(_ filter: EventFilter, limit: Int) throws -> [String] {
+        let (sql, values) = listQuery(filter, limit: limit)
+        let statement = try connection.prepare("EXPLAIN QUERY PLAN " + sql)
+        try statement.bind(values)
+        var details: [String] = []
+        while try statement.step() { details.append(statement.text(3) ?? "") }
+        return details
+    }
+
+    private func listQuery(_ filter: EventFilter, limit: Int) -> (String, [SQLiteValue]) {
+        var conditions: [String] = []
+        var values: [SQLiteValue] = []
+        if let status = filter.status { conditions.append("s.status = ?"); values.append(.text(status.rawValue)) }
+        if let event = filter.event { conditions.append("d.event = ?"); values.append(.text(event)) }
+        if let repository = filter.repository { conditions.append("d.repository = ?"); values.append(.text(repository)) }
+        if let since = filter.since { conditions.append("d.received_at >= ?"); values.append(.text(since.iso8601)) }
+        values.append(.integer(Int64(limit)))
+        return ("""
+            SELECT \(EventQueries.listingColumns) FROM deliveries AS d JOIN event_states AS s ON s.event_id = d.id
+            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) ORDER BY d.id DESC LIMIT ?
+            """, values)
+    }
+
+    /// An event by its id, or by its delivery GUID (the newest hook's, if several hooks got it).
+    public func eventID(idOrDeliveryID text: String) throws -> Int64? {
+        if let id = Int64(text) {
+            return try connection.scalarInt("SELECT id FROM deliveries WHERE id = \(id)")
+        }
+        let statement = try connection.prepare("SELECT id FROM deliveries WHERE delivery_id = ? ORDER BY id DESC LIMIT 1")
+        try statement.bind([.text(text)])
+        return try statement.step() ? statement.int64(0) : nil
+    }
+
+    /// Ids of the events with `status`, oldest first.
+    public func eventIDs(status: EventStatus) throws -> [Int64] {
+        let statement = try connection.prepare("SELECT event_id FROM event_states WHERE status = ? ORDER BY event_id")
+        try statement.bind([.text(status.rawValue)])
+        var ids: [Int64] = []
+        while try statement.step() { ids.append(statement.int64(0)) }
+        return ids
+    }
+
+    /// The fingerprint of the secret that verified event `id`.
+    public func secretFingerprint(eventID id: Int64) throws -> String? {
+        try connection.scalarText("SELECT secret_fingerprint FROM deliveries WHERE id = \(id)")
+    }
+
+    public func newestReceivedAt() throws -> Timestamp? {
+        try connection.scalarText("SELECT max(received_at) FROM deliveries").flatMap { Timestamp(iso8601: $0) }
+    }
+
+    /// The oldest event still `pending`: handling that has not happened (or is stuck).
+    public func oldestPending() throws -> (id: Int64, receivedAt: String)? {
+        let statement = try connection.prepare("""
+            SELECT d.id, d.received_at FROM event_states AS s JOIN deliveries AS d ON d.id = s.event_id
+            WHERE s.status = 'pending' ORDER BY s.event_id LIMIT 1
+            """)
+        return try statement.step() ? (statement.int64(0), statement.text(1) ?? "") : nil
+    }
+
+    /// Counts by status and by event of the deliveries received since `since` (nil: all time).
+    public func statistics(since: Timestamp?) throws -> EventStatistics {
+        func counts(_ sql: String) throws -> [String: Int] {
+            let statement = try connection.prepare(sql)
+            try statement.bind(since.map { [.text($0.iso8601)] } ?? [])
+            var result: [String: Int] = [:]
+            while try statement.step() { result[statement.text(0) ?? ""] = Int(statement.int64(1)) }
+            return result
+        }
+        if since == nil {
+            return EventStatistics(byStatus: try counts("SELECT status, count(*) FROM event_states GROUP BY status"),
+                                   byEvent: try counts("SELECT event, count(*) FROM deliveries GROUP BY event"))
+        }
+        return EventStatistics(
+            byStatus: try counts("""
+                SELECT s.status, count(*) FROM deliveries AS d JOIN event_states AS s ON s.event_id = d.id
+                WHERE d.received_at >= ? GROUP BY s.status
+                """),
+            byEvent: try counts("SELECT event, count(*) FROM deliveries WHERE received_at >= ? GROUP BY event"))
+    }
+
+    /// Events received before `cutoff` with one of `statuses`: how many, and (unless `dryRun`)
+    /// deleted, with their handler state and their `pushes` rows (the deliveries' own record). The
+    /// current-state tables (pull requests, issues, runs, repositories) keep their values.
+    public func prune(receivedBefore cutoff: Timestamp, statuses: [EventStatus], dryRun: Bool) throws -> Int {
+        let placeholders = statuses.map { _ in "?" }.joined(separator: ", ")
+        let condition = """
+            id IN (SELECT d.id FROM deliveries AS d JOIN event_states AS s ON s.event_id = d.id
+                   WHERE d.received_at < ? AND s.status IN (\(placeholders)))
+            """
+        let values: [SQLiteValue] = [.text(cutoff.iso8601)] + statuses.map { .text($0.rawValue) }
+        if dryRun {
+            let statement = try connection.prepare("SELECT count(*) FROM deliveries WHERE \(condition)")
+            try statement.bind(values)
+            try statement.step()
+            return Int(statement.int64(0))
+        }
+        return try database.write {
+            // event_states and pushes go with their delivery (ON DELETE CASCADE); changes() counts
+            // the deliveries alone.
+            try connection.prepare("DELETE FROM deliveries WHERE \(condition)").run(values)
+            return Int(try connection.scalarInt("SELECT changes()") ?? 0)
+        }
+    }
+
+    /// Gives the space of deleted rows back to the file system.
+    /// VACUUM rewrites the file, so it runs under the writers' lock, outside any transaction.
+    public func reclaimSpace() throws {
+        try database.writeLock.withLock {
+            try connection.execute("VACUUM")
+            try connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+    }
+
+    /// The database file and its WAL, in bytes.
+    public func sizeInBytes() throws -> Int64 {
+        let pages = try connection.scalarInt("PRAGMA page_count") ?? 0
+        let pageSize = try connection.scalarInt("PRAGMA page_size") ?? 0
+        return pages * pageSize
+    }
+}

@@ -1,0 +1,108 @@
+/// A webhook secret as the database keeps it. `secret` is there only for active ones, opened.
+public struct StoredWebhookSecret: Sendable {
+    public enum State: String, Sendable { case primary, previous, retired }
+    public var id: Int64
+    public var fingerprint: String
+    public var state: State
+    /// How it came: `set` (from standard input), `rotate`, `rotate --github`.
+    public var origin: String
+    public var createdAt: String
+    public var retiredAt: String?
+    public var secret: [UInt8]?
+}
+
+/// The `webhook_secrets` table: all of its SQL. Values are sealed with the key file's key, bound to
+/// their fingerprint, and opened only here.
+public final class WebhookSecretStore {
+    public let database: Database
+    private let box: SecretBox?
+    private let key: [UInt8]?
+
+    /// `key`: the key file's key; without it, only fingerprints and dates can be read.
+    public init(database: Database, key: [UInt8]? = nil) {
+        self.database = database
+        self.key = key
+        box = key.map { SecretBox(key: $0) }
+    }
+
+    /// A new primary secret. The old primary stays valid as `previous`, so deliveries signed either
+    /// way are accepted while GitHub switches; an older `previous` is retired (at most two are active).
+    /// Returns the new secret's fingerprint and the fingerprint of any secret retired on the way.
+    public func add(_ secret: [UInt8], origin: String, now: Timestamp = .now()) throws -> (fingerprint: String, retired: String?) {
+        guard let box, let key else { throw CryptoError.keyFileMissing(path: "HUBSYNC_KEY_FILE") }
+        let fingerprint = SecretFingerprint.of(secret, key: key)
+        let sealed = try box.seal(secret, associatedData: "webhook-secret:\(fingerprint)")
+        return try database.write {
+            let connection = database.connection
+            let known = try connection.prepare("SELECT 1 FROM webhook_secrets WHERE fingerprint = ?")
+            try known.bind([.text(fingerprint)])
+            if try known.step() { throw WebhookSecretError.alreadyKnown(fingerprint) }
+            let retired = try connection.scalarText("SELECT fingerprint FROM webhook_secrets WHERE state = 'previous'")
+            try connection.prepare("UPDATE webhook_secrets SET state = 'retired', sealed = NULL, retired_at = ? WHERE state = 'previous'")
+                .run([.text(now.iso8601)])
+            try connection.execute("UPDATE webhook_secrets SET state = 'previous' WHERE state = 'primary'")
+            try connection.prepare("""
+                INSERT INTO webhook_secrets (fingerprint, sealed, state, origin, created_at) VALUES (?, ?, 'primary', ?, ?)
+                """).run([.text(fingerprint), .blob(sealed), .text(origin), .text(now.iso8601)])
+            return (fingerprint, retired)
+        }
+    }
+
+    /// Retires the `previous` secret: its value is destroyed. Returns its fingerprint, nil if none.
+    public func retirePrevious(now: Timestamp = .now()) throws -> String? {
+        try database.write {
+            let connection = database.connection
+            guard let fingerprint = try connection.scalarText("SELECT fingerprint FROM webhook_secrets WHERE state = 'previous'") else {
+                return nil
+            }
+            try connection.prepare("UPDATE webhook_secrets SET state = 'retired', sealed = NULL, retired_at = ? WHERE state = 'previous'")
+                .run([.text(now.iso8601)])
+            return fingerprint
+        }
+    }
+
+    /// The secrets deliveries may be signed with, primary first, opened (needs the key).
+    public func active() throws -> [StoredWebhookSecret] {
+        try all().filter { $0.state != .retired }
+    }
+
+    /// Every secret, newest first; active ones opened when the key is at hand.
+    public func all() throws -> [StoredWebhookSecret] {
+        let statement = try database.connection.prepare("""
+            SELECT id, fingerprint, state, origin, created_at, retired_at, sealed FROM webhook_secrets ORDER BY id DESC
+            """)
+        var secrets: [StoredWebhookSecret] = []
+        while try statement.step() {
+            let fingerprint = statement.text(1) ?? ""
+            var secret: [UInt8]?
+            if !statement.isNull(6), let box {
+                secret = try box.open(statement.blob(6), associatedData: "webhook-secret:\(fingerprint)")
+            }
+            secrets.append(StoredWebhookSecret(
+                id: statement.int64(0), fingerprint: fingerprint, state: StoredWebhookSecret.State(rawValue: statement.text(2) ?? "") ?? .retired,
+                origin: statement.text(3) ?? "", createdAt: statement.text(4) ?? "", retiredAt: statement.text(5), secret: secret))
+        }
+        return secrets
+    }
+
+    /// Deliveries each fingerprint verified, and the latest one's time.
+    public func verifiedCounts() throws -> [String: (count: Int, last: String?)] {
+        let statement = try database.connection.prepare("""
+            SELECT secret_fingerprint, count(*), max(received_at) FROM deliveries WHERE secret_fingerprint IS NOT NULL
+            GROUP BY secret_fingerprint
+            """)
+        var counts: [String: (count: Int, last: String?)] = [:]
+        while try statement.step() { counts[statement.text(0) ?? ""] = (Int(statement.int64(1)), statement.text(2)) }
+        return counts
+    }
+}
+
+public enum WebhookSecretError: Error, CustomStringConvertible {
+    case alreadyKnown(String)
+
+    public var description: String {
+        switch self {
+        case .alreadyKnown(let fingerprint): "this secret is already stored (fingerprint \(fingerprint)); choose a new one"
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Common
+import GitHub
+import Glibc
+import Webhooks
+
+/// One line of `hubsync doctor`: the original module's troubleshooting guide as a check.
+struct Check {
+    enum Status: String { case ok, warn, fail }
+    var name: String
+    var status: Status
+    var detail: String
+    /// What to do about it, for warn and fail.
+    var fix: String?
+
+    static func ok(_ name: String, _ detail: String) -> Check { Check(name: name, status: .ok, detail: detail) }
+    static func warn(_ name: String, _ detail: String, fix: String) -> Check { Check(name: name, status: .warn, detail: detail, fix: fix) }
+    static func fail(_ name: String, _ detail: String, fix: String) -> Check { Check(name: name, status: .fail, detail: detail, fix: fix) }
+}
+
+/// The checks, each independent of the others' outcome where it can be.
+enum DoctorChecks {
+    /// The App's private key: set, present, private, RSA of 2048 bits or more, and able to sign a JWT.
+    static func appKey(_ configuration: Configuration, now: Timestamp) -> [Check] {
+        guard let path = configuration.appPrivateKeyPath else {
+            return [.fail("app key", "GITHUB_APP_PEM_PATH is not set",
+                          fix: "download a private key from the App's settings page and set GITHUB_APP_PEM_PATH to its path")]
+        }
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            return [.fail("app key", "\(path): \(String(cString: strerror(errno)))", fix: "check GITHUB_APP_PEM_PATH; the file must exist")]
+        }
+        var checks: [Check] = []
+        let mode = info.st_mode & 0o777
+        if mode & 0o077 != 0 {
+            checks.append(.fail("app key mode", "\(path) has mode \(String(mode, radix: 8)); group or others can read it",
+                                fix: "chmod 600 \(path)"))
+        } else {
+            checks.append(.ok("app key mode", "\(path) has mode \(String(mode, radix: 8))"))
+        }
+        do {
+            let key = try AppPrivateKey(path: path)
+            checks.append(key.bits >= 2048 ? .ok("app key type", "RSA, \(key.bits) bits")
+                                            : .fail("app key type", "RSA, \(key.bits) bits", fix: "generate a new key in the App's settings"))
+            _ = try AppJWT.make(configuration: configuration, now: now)
+            checks.append(.ok("app jwt", "a JWT signs for issuer \(configuration.appClientID ?? configuration.appID ?? "?")"))
+        } catch {
+            checks.append(.fail("app key type", "\(error)", fix: "use the unencrypted PEM file GitHub hands out (BEGIN RSA PRIVATE KEY)"))
+        }
+        return checks
+    }
+
+    static func appIdentity(_ configuration: Configuration) -> [Check] {
+        var checks: [Check] = []
+        checks.append(configuration.appID.map { .ok("app id", "GITHUB_APP_ID=\($0)") }
+            ?? .fail("app id", "GITHUB_APP_ID is not set", fix: "set GITHUB_APP_ID to the App ID shown on the App's settings page"))
+        checks.append(configuration.appClientID.map { .ok("client id", "GITHUB_APP_CLIENT_ID=\($0)") }
+            ?? .fail("client id", "GITHUB_APP_CLIENT_ID is not set", fix: "set GITHUB_APP_CLIENT_ID to the Client ID shown on the App's settings page"))
+        checks.append(configuration.appClientSecret == nil
+            ? .warn("client secret", "GITHUB_APP_CLIENT_SECRET is not set: the installation callback cannot sign users in",
+                    fix: "generate a client secret in the App's settings and set GITHUB_APP_CLIENT_SECRET")
+            : .ok("client secret", "GITHUB_APP_CLIENT_SECRET is set"))
+        return checks
+    }
+
+    static func keyFile(_ configuration: Configuration) -> Check {
+        do {
+            _ = try KeyFile.load(path: configuration.keyFilePath)
+            return .ok("key file", "\(configuration.keyFilePath) holds a key and is private")
+        } catch .keyFileMissing {
+            return .fail("key file", "\(configuration.keyFilePath) does not exist", fix: "run hubsync init")
+        } catch {
+            return .fail("key file", error.description, fix: "chmod 600 \(configuration.keyFilePath), or check HUBSYNC_KEY_FILE")
+        }
+    }
+
+    /// The database opens, migrates and passes `quick_check`; returns it for the checks that follow.
+    static func database(_ configuration: Configuration) -> (Check, Database?) {
+        do {
+            let database = try Database(configuration: configuration)
+            let result = try database.connection.scalarText("PRAGMA quick_check") ?? "no answer"
+            guard result == "ok" else {
+                return (.fail("database", "quick_check: \(result.prefix(200))",
+                              fix: "restore from a backup, or recover with sqlite3 .recover into a new file"), database)
+            }
+            let version = try database.connection.scalarInt("PRAGMA user_version") ?? 0
+            return (.ok("database", "\(configuration.databasePath): schema \(version), quick_check ok"), database)
+        } catch {
+            return (.fail("database", "\(configuration.databasePath): \(error)",
+                          fix: "check HUBSYNC_DB and that this user can write the file and its directory; run hubsync init"), nil)
+        }
+    }
+
+    static func webhookSecret(_ configuration: Configuration, storedSecrets: Int) -> Check {
+        let fromEnvironment = configuration.webhookSecrets.count
+        guard fromEnvironment + storedSecrets > 0 else {
+            return .fail("webhook secret", "none is configured: webhook-fcgi answers 503 to every delivery",
+                         fix: "run `hubsync secret rotate --github` or `hubsync secret set`, or set GITHUB_WEBHOOK_SECRET")
+        }
+        return .ok("webhook secret", "\(storedSecrets) stored, \(fromEnvironment) from GITHUB_WEBHOOK_SECRET")
+    }
+
+    /// The clock: later than this program's own build year, and not behind the newest delivery.
+    static func clock(now: Timestamp, newestDelivery: Timestamp?) -> Check {
+        if now < Timestamp(iso8601: "2026-01-01T00:00:00Z")! {
+            return .fail("clock", "the system clock reads \(now.iso8601)", fix: "enable time synchronization (systemd-timesyncd or chrony)")
+        }
+        if let newestDelivery, now.adding(seconds: 60) < newestDelivery {
+            return .fail("clock", "the system clock reads \(now.iso8601), before the newest delivery (\(newestDelivery.iso8601))",
+                         fix: "enable time synchronization (systemd-timesyncd or chrony)")
+        }
+        return .ok("clock", now.iso8601)
+    }
+
+    /// `GET /app` with the JWT: the App GitHub knows, the events it subscribes to, and the clock
+    /// against GitHub's `Date` header (a JWT with `iat` in GitHub's future is refused).
+    static func online(_ configuration: Configuration, now: Timestamp) -> [Check] {
+        do {
+            let client = try GitHubClient(configuration: configuration)
+            let jwt = try AppJWT.make(configuration: configuration, now: now)
+            let response = try client.rest("GET", "/app", credential: .bearer(jwt))
+            guard let app = response.json else { return [.fail("github", "GET /app answered no JSON", fix: "check GITHUB_API_URL")] }
+            let subscribed = Set((app["events"]?.arrayValue ?? []).compactMap(\.stringValue))
+            var checks: [Check] = [.ok("github app", "\(app["slug"]?.stringValue ?? "?") (id \(app["id"]?.numberText ?? "?")), owner "
+                                       + "\(app["owner"]["login"]?.stringValue ?? app["owner"]["slug"]?.stringValue ?? "?"), events: "
+                                       + (subscribed.isEmpty ? "none" : subscribed.sorted().joined(separator: ", ")))]
+            // Every App receives installation events, and ping; the others need a subscription.
+            let missing = Set(eventHandlers.keys).subtracting(["ping", "installation", "installation_repositories"]).subtracting(subscribed)
+            if !missing.isEmpty {
+                checks.append(.warn("github events", "handled but not subscribed: \(missing.sorted().joined(separator: ", "))",
+                                    fix: "tick them under Permissions & events > Subscribe to events in the App's settings"))
+            }
+            if let date = response.headers["date"].flatMap(httpDate) {
+                let skew = abs(date.secondsSinceEpoch - now.secondsSinceEpoch)
+                checks.append(skew <= 30 ? .ok("clock vs github", "\(skew) s apart")
+                                         : .fail("clock vs github", "\(skew) s apart from GitHub's clock",
+                                                 fix: "enable time synchronization; GitHub refuses JWTs issued in its future"))
+            }
+            return checks
+        } catch {
+            return [.fail("github", "\(error)", fix: "check GITHUB_API_URL, GITHUB_APP_ID/GITHUB_APP_CLIENT_ID and the key")]
+        }
+    }
+}
+
+/// An HTTP date (`Thu, 26 Nov 2026 12:00:00 GMT`, RFC 9110's preferred form).
+func httpDate(_ text: String) -> Timestamp? {
+    let parts = text.split(separator: " ")
+    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    guard parts.count == 6, let month = months.firstIndex(of: String(parts[2])), parts[1].count == 2 else { return nil }
+    return Timestamp(iso8601: "\(parts[3])-\(month < 9 ? "0" : "")\(month + 1)-\(parts[1])T\(parts[4])Z")
+}

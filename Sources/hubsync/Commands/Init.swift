@@ -1,0 +1,28 @@
+import ArgumentParser
+import Common
+import Glibc
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create the database (or migrate it to the current schema) and, if absent, the key file. Safe to rerun.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let configuration = try global.configuration()
+        let databaseExisted = access(configuration.databasePath, F_OK) == 0
+        let keyExisted = access(configuration.keyFilePath, F_OK) == 0
+        let database = try Database(configuration: configuration)
+        let version = try database.connection.scalarInt("PRAGMA user_version") ?? 0
+        _ = try KeyFile.loadOrCreate(path: configuration.keyFilePath)
+        if global.json {
+            print(JSONValue(dictionaryLiteral: 
+                ("database", .string(configuration.databasePath)), ("database_created", .bool(!databaseExisted)),
+                ("schema_version", .int(version)), ("key_file", .string(configuration.keyFilePath)),
+                ("key_file_created", .bool(!keyExisted)),
+            ).jsonText)
+        } else {
+            print("database \(configuration.databasePath): \(databaseExisted ? "present" : "created"), schema version \(version)")
+            print("key file \(configuration.keyFilePath): \(keyExisted ? "present" : "created (mode 0600)")")
+        }
+    }
+}
