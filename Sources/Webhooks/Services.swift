@@ -6,6 +6,7 @@ public struct Services: Sendable {
     public let configuration: Configuration
     public let writer: GroupCommitWriter
     public let logger: Logger
+    public let webhookSecrets: WebhookSecretCache
     public let now: @Sendable () -> Timestamp
 
     public init(configuration: Configuration, logger: Logger, now: @escaping @Sendable () -> Timestamp = { .now() }) {
@@ -13,6 +14,7 @@ public struct Services: Sendable {
         self.writer = GroupCommitWriter(stores: StoreProvider(configuration: configuration),
                                         maxBatchSize: configuration.maxBatchSize, logger: logger)
         self.logger = logger
+        webhookSecrets = WebhookSecretCache(configuration: configuration, logger: logger, now: now)
         self.now = now
     }
 }

@@ -44,14 +44,21 @@ public struct WebhookIntake: Sendable {
         guard request.method == "POST" else { throw IntakeError.methodNotAllowed }
         guard WebhookIntake.paths.contains(request.path) else { throw IntakeError.notFound }
         // Never accept unsigned deliveries, even by misconfiguration.
-        guard !services.configuration.webhookSecrets.isEmpty else { throw IntakeError.secretNotConfigured }
+        var secrets = services.webhookSecrets.current()
+        if secrets.isEmpty { secrets = services.webhookSecrets.reloadedAfterMismatch() }
+        guard !secrets.isEmpty else { throw IntakeError.secretNotConfigured }
         guard let encoding = PayloadEncoding(contentType: request.header("content-type")) else {
             throw IntakeError.unsupportedContentType
         }
         let headers = try DeliveryHeaders(request)
-        guard let signature = HubSignature(header: request.header("x-hub-signature-256")),
-              signature.matchingSecretIndex(body: request.body, secrets: services.configuration.webhookSecrets) != nil
-        else { throw IntakeError.badSignature }
+        guard let signature = HubSignature(header: request.header("x-hub-signature-256")) else { throw IntakeError.badSignature }
+        var match = signature.matchingSecretIndex(body: request.body, secrets: secrets.map(\.value))
+        if match == nil {
+            // A secret stored a moment ago (rotation) may not be in the cached list yet.
+            secrets = services.webhookSecrets.reloadedAfterMismatch()
+            match = signature.matchingSecretIndex(body: request.body, secrets: secrets.map(\.value))
+        }
+        guard let match else { throw IntakeError.badSignature }
         let payload = try decodePayload(request.body, encoding: encoding)
         let event = WebhookEvent(name: headers.event, deliveryID: headers.deliveryID, payload: payload)
 
@@ -61,7 +68,8 @@ public struct WebhookIntake: Sendable {
             repository: payload["repository"]["full_name"]?.stringValue,
             sender: payload["sender"]["login"]?.stringValue,
             body: request.body, contentType: encoding.rawValue,
-            targetType: headers.targetType, targetID: headers.targetID, receivedAt: services.now())
+            targetType: headers.targetType, targetID: headers.targetID, receivedAt: services.now(),
+            secretFingerprint: secrets[match].fingerprint)
         let outcome = try services.writer.insert(newEvent)
 
         switch outcome {

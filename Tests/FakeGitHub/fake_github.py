@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 LOCK = threading.RLock()  # record() is also called while the lock is held
 LOG = []
-STATS = {"installation_tokens": {}, "oauth_exchanges": 0, "refreshes": 0}
+STATS = {"installation_tokens": {}, "oauth_exchanges": 0, "refreshes": 0, "redelivery_requests": [], "hook_config": {}}
 ISSUED = []  # every token handed out, so tests can check that none is stored in plain text
 MODE = {"mode": "normal"}
 
@@ -50,6 +50,7 @@ class World:
         self.issues = fixtures.get("issues", {})
         self.runs = fixtures.get("runs", {})
         self.installation_tokens = {}  # token -> (installation id, expires)
+        self.hook_deliveries = []  # the App hook's delivery attempts, set by the tests through /_control
 
     def installation_of(self, full_name):
         for installation_id, repositories in self.repositories.items():
@@ -148,6 +149,8 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 if "uninstall" in control:  # the installation disappears, as after an uninstall on GitHub
                     self.world.installations.pop(control.pop("uninstall"), None)
+                if "hook_deliveries" in control:
+                    self.world.hook_deliveries = control.pop("hook_deliveries")
                 if "mode" in control:
                     MODE.clear()
                     MODE.update(control)
@@ -194,6 +197,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.installation_repositories(query)
         if len(path.strip("/").split("/")) >= 4 and path.startswith("/repos/") and self.command == "GET":
             return self.repository_listing(path, query)
+        if path == "/app/hook/config" and self.command in ("GET", "PATCH"):
+            return self.with_jwt(self.hook_config)
+        if path == "/app/hook/deliveries" and self.command == "GET":
+            return self.with_jwt(lambda: self.hook_deliveries(query))
+        if path.startswith("/app/hook/deliveries/") and path.endswith("/attempts") and self.command == "POST":
+            return self.with_jwt(lambda: self.redeliver(path.split("/")[4]))
         if path == "/app" and self.command == "GET":
             return self.with_jwt(lambda: self.send_json(200, self.world.app))
         parts = path.strip("/").split("/")
@@ -380,6 +389,40 @@ class Handler(BaseHTTPRequestHandler):
                                  lambda chunk, total: {"total_count": total, "workflow_runs": chunk}, auth=auth)
         self.record(outcome="404")
         self.send_json(404, {"message": "Not Found"})
+
+    # -- The App's webhook (GITHUB.md, section 6) ----------------------------------------------------
+    def hook_config(self):
+        with LOCK:
+            if self.command == "PATCH":
+                update = json.loads(self.read_body() or b"{}")
+                STATS["hook_config"].update(update)  # the tests read back the secret they expect
+            config = {"content_type": "json", "insecure_ssl": "0", "url": "https://example.com/github/webhook",
+                      **{k: v for k, v in STATS["hook_config"].items() if k != "secret"}}
+        # GitHub never returns the secret; it answers "********" when one is set.
+        if "secret" in STATS["hook_config"]:
+            config["secret"] = "********"
+        self.send_json(200, config)
+
+    def hook_deliveries(self, query):
+        # Newest first, cursor pagination: the cursor is opaque to clients, who take it from Link.
+        per_page = max(1, min(int(query.get("per_page", ["30"])[0]), 100))
+        start = int(base64.urlsafe_b64decode(query["cursor"][0]).decode()) if "cursor" in query else 0
+        items = sorted(self.world.hook_deliveries, key=lambda d: d["delivered_at"], reverse=True)
+        chunk = items[start:start + per_page]
+        headers = {}
+        if start + per_page < len(items):
+            cursor = base64.urlsafe_b64encode(str(start + per_page).encode()).decode()
+            base = f"http://{self.headers.get('Host')}/app/hook/deliveries"
+            headers["Link"] = f'<{base}?{urlencode({"per_page": per_page, "cursor": cursor})}>; rel="next"'
+        self.record(auth="jwt", outcome=f"ok (hook deliveries from {start}, {len(chunk)} items)")
+        self.send_json(200, chunk, headers)
+
+    def redeliver(self, delivery_id):
+        if not any(str(d["id"]) == delivery_id for d in self.world.hook_deliveries):
+            return self.send_json(404, {"message": "Not Found"})
+        with LOCK:
+            STATS["redelivery_requests"].append(int(delivery_id))
+        self.send_json(202, {})
 
 
 # -- GitHub's object shapes, from the fixtures' compact specs (docs.github.com/rest examples) ------

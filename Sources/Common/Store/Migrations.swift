@@ -251,6 +251,17 @@ public enum Migrations {
             CREATE INDEX deliveries_by_event ON deliveries (event, id);
             CREATE INDEX event_states_by_status ON event_states (status, event_id);
             """),
+        // `hubsync redeliver`: which failed deliveries it asked GitHub to send again, and when, so
+        // that a timer running it every few minutes asks once per delivery, not once per run.
+        Migration(name: "create-redelivery-requests", sql: """
+            CREATE TABLE redelivery_requests (
+                guid TEXT PRIMARY KEY,
+                attempt_id INTEGER NOT NULL,
+                event TEXT,
+                requested_at TEXT NOT NULL,
+                requests INTEGER NOT NULL DEFAULT 1
+            );
+            """),
     ]
 
     public static var currentVersion: Int { all.count }

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Common
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Counts by status and event over the last hour, day and all time; last delivery, oldest pending, database size.",
+        discussion: "--prometheus writes the same in Prometheus' text format, for node_exporter's textfile collector.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Prometheus text exposition format.") var prometheus = false
+
+    func run() throws {
+        let database = try global.database()
+        let queries = EventQueries(database: database)
+        let now = Timestamp.now()
+        let windows: [(name: String, since: Timestamp?)] = [("1h", now.adding(seconds: -3600)), ("24h", now.adding(seconds: -86_400)), ("all", nil)]
+        let statistics = try windows.map { (window: $0.name, counts: try queries.statistics(since: $0.since)) }
+        let newest = try queries.newestReceivedAt()
+        let oldestPending = try queries.oldestPending()
+        let size = try queries.sizeInBytes()
+
+        if prometheus {
+            var lines: [String] = []
+            lines.append("# HELP hubsync_events Stored webhook deliveries by handler status, received within the window.")
+            lines.append("# TYPE hubsync_events gauge")
+            for (window, counts) in statistics {
+                for status in EventStatus.allCases {
+                    lines.append("hubsync_events{window=\"\(window)\",status=\"\(status.rawValue)\"} \(counts.byStatus[status.rawValue] ?? 0)")
+                }
+            }
+            lines.append("# HELP hubsync_events_by_event Stored webhook deliveries by event, received within the window.")
+            lines.append("# TYPE hubsync_events_by_event gauge")
+            for (window, counts) in statistics {
+                for (event, count) in counts.byEvent.sorted(by: { $0.key < $1.key }) {
+                    lines.append("hubsync_events_by_event{window=\"\(window)\",event=\"\(prometheusLabel(event))\"} \(count)")
+                }
+            }
+            lines.append("# HELP hubsync_last_delivery_timestamp_seconds When the newest delivery was received.")
+            lines.append("# TYPE hubsync_last_delivery_timestamp_seconds gauge")
+            lines.append("hubsync_last_delivery_timestamp_seconds \(newest.map { String($0.secondsSinceEpoch) } ?? "NaN")")
+            lines.append("# HELP hubsync_oldest_pending_timestamp_seconds When the oldest event still pending was received.")
+            lines.append("# TYPE hubsync_oldest_pending_timestamp_seconds gauge")
+            lines.append("hubsync_oldest_pending_timestamp_seconds "
+                         + (oldestPending.flatMap { Timestamp(iso8601: $0.receivedAt) }.map { String($0.secondsSinceEpoch) } ?? "NaN"))
+            lines.append("# HELP hubsync_database_bytes Size of the SQLite database file.")
+            lines.append("# TYPE hubsync_database_bytes gauge")
+            lines.append("hubsync_database_bytes \(size)")
+            print(lines.joined(separator: "\n"))
+            return
+        }
+        if global.json {
+            print(JSONValue(dictionaryLiteral:
+                ("windows", .object(JSONObject(statistics.map { item in
+                    (item.window, ["by_status": countsJSON(item.counts.byStatus, keys: EventStatus.allCases.map(\.rawValue)),
+                                   "by_event": countsJSON(item.counts.byEvent, keys: item.counts.byEvent.keys.sorted())] as JSONValue)
+                }))),
+                ("last_received_at", json(newest?.iso8601)),
+                ("oldest_pending", oldestPending.map { ["id": .int($0.id), "received_at": .string($0.receivedAt)] } ?? .null),
+                ("database_bytes", .int(size))).jsonText)
+            return
+        }
+        print(textTable(["WINDOW"] + EventStatus.allCases.map { $0.rawValue.uppercased() }, statistics.map { item in
+            [item.window] + EventStatus.allCases.map { String(item.counts.byStatus[$0.rawValue] ?? 0) }
+        }))
+        print("")
+        let events = Set(statistics.flatMap { $0.counts.byEvent.keys }).sorted()
+        print(textTable(["EVENT"] + windows.map { $0.name.uppercased() }, events.map { event in
+            [event] + statistics.map { String($0.counts.byEvent[event] ?? 0) }
+        }))
+        print("")
+        print("last delivery received: \(newest?.iso8601 ?? "none")")
+        print("oldest pending:         \(oldestPending.map { "event \($0.id), received \($0.receivedAt)" } ?? "none")")
+        print("database size:          \(size) bytes")
+    }
+}
+
+private func countsJSON(_ counts: [String: Int], keys: [String]) -> JSONValue {
+    .object(JSONObject(keys.map { ($0, .int(Int64(counts[$0] ?? 0))) }))
+}
+
+/// A label value with `\`, `"` and newlines escaped, as the text format requires.
+private func prometheusLabel(_ text: String) -> String {
+    var escaped = ""
+    for character in text {
+        switch character {
+        case "\\": escaped += "\\\\"
+        case "\"": escaped += "\\\""
+        case "\n": escaped += "\\n"
+        default: escaped.append(character)
+        }
+    }
+    return escaped
+}
