@@ -110,6 +110,27 @@ func command(_ path: String, _ arguments: [String], input: [UInt8]? = nil) throw
         try writeFile(path, "short")
         #expect(throws: CryptoError.keyFileMalformed(path: path)) { try KeyFile.load(path: path) }
     }
+
+    /// Processes started together (two `hubsync token` runs, a worker and the callback) race to
+    /// create the key: every one of them must end up with the same, whole key.
+    @Test func racingCreatorsAllGetTheSameWholeKey() throws {
+        for round in 0..<20 {
+            let directory = try TemporaryDirectory()
+            let path = directory.path + "/hubsync.key"
+            let keys = KeyRace(count: 8)
+            DispatchQueue.concurrentPerform(iterations: 8) { index in keys.set(index, try? KeyFile.loadOrCreate(path: path)) }
+            #expect(Set(keys.values.map { $0?.description ?? "failed" }).count == 1, "round \(round)")
+            #expect(keys.values.allSatisfy { $0?.count == 32 })
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["hubsync.key"])  // no temporary left
+        }
+    }
+}
+
+private final class KeyRace: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [[UInt8]?]
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ value: [UInt8]?) { lock.lock(); values[index] = value; lock.unlock() }
 }
 
 @Suite struct EncodingTests {

@@ -3,19 +3,23 @@ import Glibc
 /// The 32-byte key that seals secrets at rest (`HUBSYNC_KEY_FILE`). Created with mode 0600 when
 /// absent; refused when group or others can read it, as ssh refuses an open private key.
 public enum KeyFile {
+    /// Creation is atomic: the key is written and synced under a temporary name, then linked into
+    /// place, so a process that starts at the same moment never reads a half-written key; if two
+    /// race, `link` lets one win and the other reads the winner's.
     public static func loadOrCreate(path: String) throws(CryptoError) -> [UInt8] {
         if access(path, F_OK) != 0 {
-            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if fd >= 0 {
-                let key = try randomBytes(SecretBox.keyByteCount)
-                let written = key.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                fsync(fd)
-                close(fd)
-                guard written == key.count else { unlink(path); throw .keyFileUnreadable(path: path, reason: "short write") }
-                return key
-            }
+            let temporary = path + ".new-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw .keyFileUnreadable(path: path, reason: "cannot create it: " + String(cString: strerror(errno))) }
+            defer { unlink(temporary) }
+            let key = try randomBytes(SecretBox.keyByteCount)
+            let written = key.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            let synced = fsync(fd) == 0
+            close(fd)
+            guard written == key.count, synced else { throw .keyFileUnreadable(path: path, reason: "cannot write a new key") }
+            if link(temporary, path) == 0 { return key }
             guard errno == EEXIST else { throw .keyFileUnreadable(path: path, reason: String(cString: strerror(errno))) }
-            // Another process created it between our check and our open: read theirs.
+            // Another process created it first: use theirs.
         }
         return try load(path: path)
     }

@@ -67,9 +67,13 @@ public final class EventQueries {
         if let repository = filter.repository { conditions.append("d.repository = ?"); values.append(.text(repository)) }
         if let since = filter.since { conditions.append("d.received_at >= ?"); values.append(.text(since.iso8601)) }
         values.append(.integer(Int64(limit)))
+        // d.id and s.event_id are equal, but SQLite orders by an index only when the ORDER BY names
+        // that index's column: with only a status, walk (status, event_id) backwards; otherwise the
+        // deliveries' rowid or their (repository, id) / (event, id) index.
+        let order = filter.status != nil && filter.repository == nil && filter.event == nil ? "s.event_id" : "d.id"
         return ("""
             SELECT \(EventQueries.listingColumns) FROM deliveries AS d JOIN event_states AS s ON s.event_id = d.id
-            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) ORDER BY d.id DESC LIMIT ?
+            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) ORDER BY \(order) DESC LIMIT ?
             """, values)
     }
 
@@ -123,12 +127,16 @@ public final class EventQueries {
             return EventStatistics(byStatus: try counts("SELECT status, count(*) FROM event_states GROUP BY status"),
                                    byEvent: try counts("SELECT event, count(*) FROM deliveries GROUP BY event"))
         }
+        // INDEXED BY: without ANALYZE statistics SQLite prefers scanning the status or event index
+        // (1.3 s on a million rows) to the time range (milliseconds for an hour of deliveries).
         return EventStatistics(
             byStatus: try counts("""
-                SELECT s.status, count(*) FROM deliveries AS d JOIN event_states AS s ON s.event_id = d.id
-                WHERE d.received_at >= ? GROUP BY s.status
+                SELECT s.status, count(*) FROM deliveries AS d INDEXED BY deliveries_by_received_at
+                JOIN event_states AS s ON s.event_id = d.id WHERE d.received_at >= ? GROUP BY s.status
                 """),
-            byEvent: try counts("SELECT event, count(*) FROM deliveries WHERE received_at >= ? GROUP BY event"))
+            byEvent: try counts("""
+                SELECT event, count(*) FROM deliveries INDEXED BY deliveries_by_received_at WHERE received_at >= ? GROUP BY event
+                """))
     }
 
     /// Events received before `cutoff` with one of `statuses`: how many, and (unless `dryRun`)
