@@ -22,7 +22,7 @@ struct WebhookMain {
 
         Configuration comes from the environment and HUBSYNC_CONFIG (default /etc/pulser-hub-sync/hubsync.env):
         GITHUB_WEBHOOK_SECRET, HUBSYNC_DB, HUBSYNC_MAX_BODY, HUBSYNC_SYNC, HUBSYNC_LOG_LEVEL, HUBSYNC_BUSY_TIMEOUT_MS,
-        HUBSYNC_THREADS, HUBSYNC_BATCH_MAX.
+        HUBSYNC_THREADS, HUBSYNC_BATCH_MAX, HUBSYNC_KEY_FILE (opens the secrets stored with `hubsync secret`).
         """
 
     static func main() {
