@@ -11,7 +11,7 @@ struct HubSync: ParsableCommand {
         abstract: "Administer a pulser-hub-sync installation.",
         version: BuildInfo.version,
         subcommands: [
-            Init.self, Doctor.self, Secret.self, Integrations.self, JWT.self, Token.self, Events.self, Stats.self, Redeliver.self,
+            Init.self, Doctor.self, Secret.self, Integrations.self, JWT.self, Token.self, Events.self, Stats.self, Redeliver.self, Backup.self,
             BackfillCommand.self, Repos.self, PullRequests.self, Issues.self, Runs.self,
         ])
 }

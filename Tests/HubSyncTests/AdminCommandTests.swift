@@ -244,4 +244,16 @@ import TestSupport
         #expect((again["redelivered"] as? [Any])?.isEmpty == true && again["asked_recently"] as? Int == 2)
         #expect((try fake.stats()["redelivery_requests"] as? [Int]) == [1144, 1145])
     }
+
+    @Test func backupIsAConsistentPrivateCopyAndNeverOverwrites() throws {
+        for index in 0..<3 { _ = try store("push", #"{"n":\#(index)}"#, status: .processed) }
+        let copy = directory.path + "/copy.db"
+        let result = try jsonObject(hubsync(["backup", copy, "--json"]).output)
+        #expect(result["events"] as? Int == 3 && result["quick_check"] as? String == "ok")
+        #expect(try mode(copy) == 0o600)
+        #expect(try runProcess("/usr/bin/sqlite3", [copy, "SELECT group_concat(CAST(body AS TEXT), ' ') FROM deliveries"]).stdout
+                == #"{"n":0} {"n":1} {"n":2}"# + "\n")
+        let again = try hubsync(["backup", copy])
+        #expect(again.status == 1 && again.error.contains("cannot create \(copy): File exists"))
+    }
 }

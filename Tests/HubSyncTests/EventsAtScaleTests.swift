@@ -45,7 +45,8 @@ import TestSupport
         let queries = EventQueries(database: try Database(path: database, syncMode: .normal, busyTimeoutMilliseconds: 1000))
         let filters: [(EventFilter, String?)] = [
             (EventFilter(), nil), (EventFilter(repository: "octo-org/repo-7"), "deliveries_by_repository"),
-            (EventFilter(event: "push"), "deliveries_by_event"), (EventFilter(status: .failed), "event_states_by_status"),
+            (EventFilter(event: "push"), "deliveries_by_event"), (EventFilter(status: .failed), "event_states_unfinished"),
+            (EventFilter(status: .processed), nil),
         ]
         for (filter, index) in filters {
             let plan = try queries.listQueryPlan(filter, limit: 20)

@@ -139,11 +139,13 @@ public final class EventStore {
     }
 
     /// Ids of events still `pending` that arrived before `time`, oldest first: those whose handling
-    /// was cut short by a crash between the answer and the outcome.
+    /// was cut short by a crash between the answer and the outcome. (The IN term lets SQLite use the
+    /// partial index `event_states_unfinished`, whose WHERE it must see word for word.)
     public func pendingEventIDs(receivedBefore time: Timestamp, after lastID: Int64 = 0, limit: Int) throws -> [Int64] {
         let statement = try connection.prepare("""
             SELECT s.event_id FROM event_states AS s JOIN deliveries AS d ON d.id = s.event_id
-            WHERE s.status = 'pending' AND s.event_id > ? AND d.received_at < ? ORDER BY s.event_id LIMIT ?
+            WHERE s.status IN ('pending', 'failed') AND s.status = 'pending' AND s.event_id > ? AND d.received_at < ?
+            ORDER BY s.event_id LIMIT ?
             """)
         try statement.bind([.integer(lastID), .text(time.iso8601), .integer(Int64(limit))])
         var ids: [Int64] = []
