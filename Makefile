@@ -8,7 +8,7 @@ export PATH := $(if $(wildcard /opt/swift/usr/bin/swift),/opt/swift/usr/bin:,)$(
 SWIFT_BUILD_FLAGS := -c $(CONFIGURATION)
 BIN_DIR = $(shell swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)
 
-.PHONY: deps build run test bench screenshots clean
+.PHONY: deps build run test bench screenshots release deb lint-deb test-install test-all clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -36,5 +36,27 @@ screenshots: deps
 	swift build
 	python3 scripts/screenshots.py
 
+# Self-contained binaries (static Swift standard library, libfcgi and SQLite) and a tarball in dist/.
+release: deps
+	@bash scripts/install-deps.sh release
+	bash scripts/release.sh
+
+# dist/pulser-hub-sync_VERSION_ARCH.deb from the release binaries, checked by lintian.
+deb: release
+	bash scripts/build-deb.sh
+	$(MAKE) --no-print-directory lint-deb
+
+lint-deb:
+	lintian --fail-on error --tag-display-limit 0 dist/pulser-hub-sync_$$(scripts/version.sh --debian)_$$(dpkg --print-architecture).deb
+
+# Installs the .deb into a clean Debian 12 root (debootstrap, cached under var/) without Swift, runs
+# the units' commands there behind its nginx, and proves a delivery, a callback and an upgrade.
+test-install: deb
+	@bash scripts/install-deps.sh install-test
+	bash Tests/Install/test-install.sh
+
+# Everything, including what takes too long for every CI run.
+test-all: test test-install
+
 clean:
-	rm -rf .build var
+	rm -rf .build .build-release var dist

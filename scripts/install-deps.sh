@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build and the tests need, and only those that are missing,
+# Installs the Debian packages the build and the tests need (plus the groups named as arguments), and only those that are missing,
 # so `make run` and `make test` work on a fresh Debian 12 machine (and are quick when all is there).
 set -euo pipefail
 
@@ -15,6 +15,14 @@ packages=(
   openssl              # make run signs its test ping; tests sign and verify with it independently
   python3              # end-to-end test helpers
 )
+# Extra groups for the targets that need them: `install-deps.sh release`, `install-deps.sh install-test`.
+for group in "$@"; do
+  case "$group" in
+    release) packages+=(dpkg-dev binutils lintian) ;;   # dpkg-shlibdeps for Depends:, strip, the package's checks
+    install-test) packages+=(debootstrap) ;;             # the clean Debian 12 root the .deb is installed into
+    *) echo "install-deps: unknown group $group" >&2; exit 64 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

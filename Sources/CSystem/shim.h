@@ -21,3 +21,13 @@ static inline int csystem_set_parent_death_signal(int signal) {
 static inline int csystem_set_mmap_threshold(int bytes) {
     return mallopt(M_MMAP_THRESHOLD, bytes);
 }
+
+// The version every program prints with --version: `make release` passes
+// -Xcc -DHUBSYNC_VERSION='"<git describe>"'; other builds say they are development builds.
+#ifndef HUBSYNC_VERSION
+#define HUBSYNC_VERSION "0.1.0-dev"
+#endif
+
+static inline const char *csystem_version(void) {
+    return HUBSYNC_VERSION;
+}

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# `make test-install`: the .deb on a machine without Swift. A clean Debian 12 root made with
+# debootstrap (cached under var/cache/install-test) gets nginx and the package; the units' own
+# commands are started there (systemd itself does not run in a chroot) behind that nginx; a signed
+# delivery and an installation callback (against the tests' fake GitHub on loopback) go through,
+# and the rows are checked. The upgrade path is proved too: the package is first installed at an
+# older commit's binaries (PREVIOUS_REF, schema 8), given a delivery, then upgraded in place.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+arch=$(dpkg --print-architecture)
+deb="$repo/dist/pulser-hub-sync_$(scripts/version.sh --debian)_$arch.deb"
+[ -f "$deb" ] || { echo "test-install: $deb is missing; run make deb" >&2; exit 1; }
+previous_ref=${PREVIOUS_REF:-c5e2261}
+cache="$repo/var/cache/install-test"
+work="$repo/var/test-runs/install-$$"
+root="$work/root"
+mkdir -p "$cache" "$work"
+failures=0
+step() { echo; echo "== $*"; }
+check() {  # description, command...
+    local description=$1; shift
+    if "$@"; then echo "ok   $description"; else echo "FAIL $description"; failures=$((failures + 1)); fi
+}
+in_root() { chroot "$root" "$@"; }
+
+# -- A clean Debian 12 root, cached: only what the package's Depends and the test need -----------------
+base="$cache/bookworm-$arch.tar"
+if [ ! -f "$base" ]; then
+    step "debootstrap a clean Debian 12 root (cached in $base)"
+    rm -rf "$cache/bootstrap"
+    debootstrap --variant=minbase --include=nginx-light,sqlite3,adduser,init-system-helpers,libssl3,libcurl4,ca-certificates \
+        bookworm "$cache/bootstrap" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 \
+        || { tail -20 "$cache/debootstrap.log"; exit 1; }
+    tar -C "$cache/bootstrap" -cf "$base.tmp" . && mv "$base.tmp" "$base"
+    rm -rf "$cache/bootstrap"
+fi
+mkdir -p "$root"
+tar -C "$root" -xf "$base"
+mount -t proc proc "$root/proc"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    in_root nginx -s stop 2>/dev/null || true
+    [ -n "${fake_pid:-}" ] && kill -KILL "$fake_pid" 2>/dev/null || true
+    sleep 1
+    umount "$root/proc" 2>/dev/null || umount -l "$root/proc" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+step "the root has no Swift toolchain"
+check "no swift or swiftc on the root's PATH" in_root sh -c '! command -v swift && ! command -v swiftc'
+check "no Swift runtime libraries in the root" sh -c "! find '$root/usr' -name 'libswiftCore.so*' | grep -q ."
+
+# -- The previous package: an older commit's binaries, packaged by today's script, cached ----------------
+previous_deb="$cache/pulser-hub-sync-previous-$previous_ref.deb"
+if [ ! -f "$previous_deb" ]; then
+    step "build the previous package from $previous_ref (cached in $previous_deb)"
+    source_dir="$cache/previous-src"
+    rm -rf "$source_dir"
+    mkdir -p "$source_dir"
+    git archive "$previous_ref" | tar -x -C "$source_dir"
+    static_libs="$cache/static-libs"
+    mkdir -p "$static_libs"
+    for library in libfcgi.a libsqlite3.a; do ln -sf "/usr/lib/$(gcc -print-multiarch)/$library" "$static_libs/$library"; done
+    (cd "$source_dir" && swift build -c release --static-swift-stdlib -Xlinker -L"$static_libs" >"$cache/previous-build.log" 2>&1) \
+        || { tail -20 "$cache/previous-build.log"; exit 1; }
+    scripts/build-deb.sh --bin-dir "$source_dir/.build/release" --version "0.0.1~git.$previous_ref" --out "$previous_deb"
+    rm -rf "$source_dir"
+fi
+
+# -- The fake GitHub on loopback, which the chroot shares -------------------------------------------------
+fake_dir="$work/fake"
+mkdir -p "$fake_dir"
+openssl genrsa -traditional -out "$fake_dir/app.pem" 2048 2>/dev/null
+client_secret="install-test-client-secret-$$"
+python3 Tests/FakeGitHub/fake_github.py --port 0 --pem "$fake_dir/app.pem" --issuer Iv1.ab1112223334445c \
+    --client-id Iv1.ab1112223334445c --client-secret "$client_secret" --fixtures Tests/FakeGitHub/fixtures.json \
+    >"$fake_dir/port" 2>"$fake_dir/log" &
+fake_pid=$!
+for _ in $(seq 50); do grep -q LISTENING "$fake_dir/port" 2>/dev/null && break; sleep 0.1; done
+fake_port=$(sed -n 's/^LISTENING //p' "$fake_dir/port")
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+secret="install-test-webhook-secret-$$"
+
+configure() {
+    # What an operator does after installing: the App's settings in hubsync.env and its key.
+    install -m 0600 "$fake_dir/app.pem" "$root/etc/pulser-hub-sync/app.pem"
+    in_root chown pulser-hub-sync:pulser-hub-sync /etc/pulser-hub-sync/app.pem
+    cat > "$root/etc/pulser-hub-sync/hubsync.env" <<ENV
+GITHUB_APP_ID=4242
+GITHUB_APP_CLIENT_ID=Iv1.ab1112223334445c
+GITHUB_APP_CLIENT_SECRET=$client_secret
+GITHUB_APP_PEM_PATH=/etc/pulser-hub-sync/app.pem
+GITHUB_WEBHOOK_SECRET=$secret
+GITHUB_URL=http://127.0.0.1:$fake_port
+GITHUB_API_URL=http://127.0.0.1:$fake_port
+ENV
+    # The snippet inside a server block, as the README shows (without TLS for the test).
+    cat > "$root/etc/nginx/sites-enabled/default" <<NGINX
+server {
+    listen 127.0.0.1:$port;
+    include snippets/pulser-hub-sync.conf;
+}
+NGINX
+}
+
+start_units() {
+    # Each unit's ExecStart, run as its User= with its SupplementaryGroups=, in the directories
+    # systemd would create (RuntimeDirectory= 0711, StateDirectory= 0700).
+    install -d -m 0711 "$root/run/pulser-hub-sync"
+    in_root chown pulser-hub-sync:pulser-hub-sync /run/pulser-hub-sync
+    for unit in webhook callback; do
+        command=$(sed -n 's/^ExecStart=//p' "$root/lib/systemd/system/pulser-hub-sync-$unit.service")
+        echo "start pulser-hub-sync-$unit.service: $command"
+        # shellcheck disable=SC2086
+        chroot "$root" runuser -u pulser-hub-sync -g pulser-hub-sync -G www-data -- $command 2>>"$work/$unit.log" &
+        pids+=($!)
+    done
+    for _ in $(seq 50); do [ -S "$root/run/pulser-hub-sync/webhook.sock" ] && [ -S "$root/run/pulser-hub-sync/callback.sock" ] && break; sleep 0.1; done
+    in_root nginx
+    for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+}
+
+stop_units() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    pids=()
+    in_root nginx -s stop 2>/dev/null || true
+    sleep 0.5
+}
+
+deliver() {  # delivery id -> HTTP status
+    local body='{"zen":"Design for failure.","hook_id":1,"hook":{"type":"App","id":1,"events":["push"],"app_id":4242}}'
+    local signature
+    signature=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" | sed 's/^.* //')
+    curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/github/webhook" -H 'Content-Type: application/json' \
+        -H 'X-GitHub-Event: ping' -H 'X-GitHub-Hook-ID: 1' -H "X-GitHub-Delivery: $1" -H "X-Hub-Signature-256: sha256=$signature" \
+        --data-binary "$body"
+}
+database="$root/var/lib/pulser-hub-sync/hubsync.db"
+sql() { sqlite3 -batch -cmd '.timeout 5000' "$database" "$1"; }
+
+# -- Install the previous package, take a delivery ----------------------------------------------------------
+step "install the previous package ($(basename "$previous_deb"))"
+cp "$previous_deb" "$root/tmp/previous.deb"
+in_root dpkg -i /tmp/previous.deb
+configure
+start_units
+check "previous version: a signed delivery through nginx is stored (200)" test "$(deliver before-upgrade-1)" = 200
+stop_units
+check "previous version: the database has schema 8 and the delivery" test "$(sql 'PRAGMA user_version'; sql "SELECT count(*) FROM events WHERE delivery_id = 'before-upgrade-1'")" = "$(printf '8\n1')"
+
+# -- Upgrade in place -------------------------------------------------------------------------------------
+step "upgrade to $(basename "$deb")"
+cp "$deb" "$root/tmp/current.deb"
+in_root dpkg -i /tmp/current.deb
+check "the configuration (a conffile) is kept on upgrade" grep -q "GITHUB_WEBHOOK_SECRET=$secret" "$root/etc/pulser-hub-sync/hubsync.env"
+check "postinst migrated the database to the current schema and kept the delivery" \
+    test "$(sql 'PRAGMA user_version'; sql "SELECT count(*) FROM events WHERE delivery_id = 'before-upgrade-1'")" = "$(printf '12\n1')"
+check "the database and key are private to the service user" \
+    test "$(stat -c '%a %U' "$root/var/lib/pulser-hub-sync" "$database" "$root/var/lib/pulser-hub-sync/hubsync.key")" = "$(printf '700 pulser-hub-sync\n600 pulser-hub-sync\n600 pulser-hub-sync')"
+check "hubsync.env is root:pulser-hub-sync 0640" test "$(stat -c '%a %U:%G' "$root/etc/pulser-hub-sync/hubsync.env")" = "640 root:pulser-hub-sync"
+echo "$ hubsync --version; hubsync doctor --online (as pulser-hub-sync, in the root)"
+in_root /usr/bin/hubsync --version
+in_root runuser -u pulser-hub-sync -- /usr/bin/hubsync doctor --online || true
+
+start_units
+check "the sockets are pulser-hub-sync:www-data 0660 (nginx can connect, others cannot)" \
+    test "$(stat -c '%a %U:%G' "$root/run/pulser-hub-sync/webhook.sock" "$root/run/pulser-hub-sync/callback.sock")" = "$(printf '660 pulser-hub-sync:www-data\n660 pulser-hub-sync:www-data')"
+check "a signed delivery through nginx is stored (200)" test "$(deliver after-upgrade-1)" = 200
+check "a redelivery of it is a duplicate, not a second row" test "$(deliver after-upgrade-1)" = 200
+check "a delivery signed with another secret is refused (401)" test "$(secret=wrong deliver forged-1)" = 401
+check "the events: both deliveries once, processed" \
+    test "$(sql "SELECT delivery_id || ' ' || status FROM events ORDER BY id")" = "$(printf 'before-upgrade-1 processed\nafter-upgrade-1 processed')"
+page=$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$port/github/auth/callback?code=code-octocat-1&installation_id=1&setup_action=install")
+check "the install callback answers 200 with its page" test "$(tail -1 <<<"$page")" = 200
+check "the callback recorded the integration, installed by octocat" \
+    test "$(sql "SELECT installation_id || ' ' || account_login || ' ' || status || ' ' || installed_by_login FROM integrations")" = "1 octo-org active octocat"
+curl -s "http://127.0.0.1:$fake_port/_tokens" | python3 -c 'import json, sys; print("\n".join(json.load(sys.stdin)))' > "$work/tokens"
+check "the tokens GitHub issued are stored sealed, never in plain text" \
+    sh -c "[ -s '$work/tokens' ] && ! cat '$database'* | grep -a -F -q -f '$work/tokens'"
+stop_units
+
+# -- Remove keeps the data; purge deletes it ---------------------------------------------------------------
+step "remove, then purge"
+in_root dpkg -r pulser-hub-sync
+check "remove keeps the database and the configuration" test -f "$database" -a -f "$root/etc/pulser-hub-sync/hubsync.env"
+in_root dpkg -P pulser-hub-sync
+check "purge deletes the database and the configuration" test ! -e "$root/var/lib/pulser-hub-sync" -a ! -e "$root/etc/pulser-hub-sync/hubsync.env"
+
+echo
+if [ "$failures" -gt 0 ]; then echo "test-install: $failures check(s) failed (logs in $work)"; exit 1; fi
+echo "test-install: all checks passed"
+rm -rf "$work"

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# `make release`: webhook-fcgi, callback-fcgi and hubsync built with -c release and the Swift
+# standard library linked in, libfcgi and SQLite linked in from Debian's static archives, stripped,
+# and packed with the nginx snippet, the systemd units, an example hubsync.env, the README and the
+# licence into dist/pulser-hub-sync-VERSION-linux-ARCH.tar.gz. What stays dynamic: glibc, OpenSSL's
+# libcrypto (libssl3) and, for callback-fcgi and hubsync, libcurl (libcurl4); README lists them.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+version=$(scripts/version.sh)
+arch=$(uname -m)
+scratch="$repo/.build-release"
+programs=(webhook-fcgi callback-fcgi hubsync)
+
+# The linker looks in each -L directory for lib<name>.so, then lib<name>.a, before the next one:
+# a directory that holds only the static archives, searched before the system's, makes -lfcgi and
+# -lsqlite3 static. SwiftPM puts the -L of the C libraries' pkg-config files first, so the release
+# build reads its own .pc files: libfcgi and SQLite from that directory, libcrypto and libcurl from
+# the system (shared, security updates come with Debian's packages), none naming the system directory.
+static_libs="$scratch/static-libs"
+pkgconfig="$scratch/pkgconfig"
+mkdir -p "$static_libs" "$pkgconfig"
+multiarch=$(gcc -print-multiarch 2>/dev/null || echo "$arch-linux-gnu")
+for library in libfcgi.a libsqlite3.a; do
+    ln -sf "/usr/lib/$multiarch/$library" "$static_libs/$library"
+done
+write_pc() {  # name, Libs
+    printf 'Name: %s\nDescription: %s for the release build\nVersion: 0\nLibs: %s\nCflags:\n' "$1" "$1" "$2" > "$pkgconfig/$1.pc"
+}
+write_pc fcgi "-L$static_libs -lfcgi"
+write_pc sqlite3 "-L$static_libs -lsqlite3"
+write_pc libcrypto "-lcrypto"
+write_pc libcurl "-lcurl"
+export PKG_CONFIG_PATH="$pkgconfig"
+
+echo "release: building $version for linux-$arch"
+for program in "${programs[@]}"; do
+    swift build -c release --scratch-path "$scratch" --static-swift-stdlib --product "$program" \
+        -Xcc "-DHUBSYNC_VERSION=\"$version\""
+done
+bin_dir=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
+
+name="pulser-hub-sync-$version-linux-$arch"
+stage="$repo/dist/$name"
+rm -rf "$stage"
+mkdir -p "$stage/bin" "$stage/nginx" "$stage/systemd"
+for program in "${programs[@]}"; do
+    install -m 0755 "$bin_dir/$program" "$stage/bin/$program"
+    strip --strip-unneeded "$stage/bin/$program"
+done
+install -m 0644 nginx/pulser-hub-sync.conf "$stage/nginx/pulser-hub-sync.conf"
+install -m 0644 packaging/systemd/* "$stage/systemd/"
+install -m 0644 packaging/hubsync.env "$stage/hubsync.env.example"
+install -m 0644 README.md LICENSE "$stage/"
+tar -C "$repo/dist" -czf "$repo/dist/$name.tar.gz" "$name"
+
+# What the binaries are: sizes, their version, and what they still load.
+for program in "${programs[@]}"; do
+    printf '%-14s %9s bytes  %s\n' "$program" "$(stat -c %s "$stage/bin/$program")" "$("$stage/bin/$program" --version)"
+done
+for program in "${programs[@]}"; do
+    echo "ldd $program:"
+    ldd "$stage/bin/$program" | sed 's/^/  /'
+done
+echo "release: dist/$name.tar.gz ($(stat -c %s "$repo/dist/$name.tar.gz") bytes); staged in dist/$name/"
