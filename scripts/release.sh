@@ -12,26 +12,8 @@ arch=$(uname -m)
 scratch="$repo/.build-release"
 programs=(webhook-fcgi callback-fcgi hubsync)
 
-# The linker looks in each -L directory for lib<name>.so, then lib<name>.a, before the next one:
-# a directory that holds only the static archives, searched before the system's, makes -lfcgi and
-# -lsqlite3 static. SwiftPM puts the -L of the C libraries' pkg-config files first, so the release
-# build reads its own .pc files: libfcgi and SQLite from that directory, libcrypto and libcurl from
-# the system (shared, security updates come with Debian's packages), none naming the system directory.
-static_libs="$scratch/static-libs"
-pkgconfig="$scratch/pkgconfig"
-mkdir -p "$static_libs" "$pkgconfig"
-multiarch=$(gcc -print-multiarch 2>/dev/null || echo "$arch-linux-gnu")
-for library in libfcgi.a libsqlite3.a; do
-    ln -sf "/usr/lib/$multiarch/$library" "$static_libs/$library"
-done
-write_pc() {  # name, Libs
-    printf 'Name: %s\nDescription: %s for the release build\nVersion: 0\nLibs: %s\nCflags:\n' "$1" "$1" "$2" > "$pkgconfig/$1.pc"
-}
-write_pc fcgi "-L$static_libs -lfcgi"
-write_pc sqlite3 "-L$static_libs -lsqlite3"
-write_pc libcrypto "-lcrypto"
-write_pc libcurl "-lcurl"
-export PKG_CONFIG_PATH="$pkgconfig"
+# libfcgi and SQLite linked statically (see the script).
+source scripts/static-c-libraries.sh "$scratch"
 
 echo "release: building $version for linux-$arch"
 for program in "${programs[@]}"; do

@@ -60,10 +60,9 @@ if [ ! -f "$previous_deb" ]; then
     rm -rf "$source_dir"
     mkdir -p "$source_dir"
     git archive "$previous_ref" | tar -x -C "$source_dir"
-    static_libs="$cache/static-libs"
-    mkdir -p "$static_libs"
-    for library in libfcgi.a libsqlite3.a; do ln -sf "/usr/lib/$(gcc -print-multiarch)/$library" "$static_libs/$library"; done
-    (cd "$source_dir" && swift build -c release --static-swift-stdlib -Xlinker -L"$static_libs" >"$cache/previous-build.log" 2>&1) \
+    # Built as `make release` builds: libfcgi and SQLite static (the package does not depend on them).
+    (source scripts/static-c-libraries.sh "$cache/previous-link" && cd "$source_dir" \
+        && swift build -c release --static-swift-stdlib >"$cache/previous-build.log" 2>&1) \
         || { tail -20 "$cache/previous-build.log"; exit 1; }
     scripts/build-deb.sh --bin-dir "$source_dir/.build/release" --version "0.0.1~git.$previous_ref" --out "$previous_deb"
     rm -rf "$source_dir"
