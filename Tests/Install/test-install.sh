@@ -52,21 +52,26 @@ step "the root has no Swift toolchain"
 check "no swift or swiftc on the root's PATH" in_root sh -c '! command -v swift && ! command -v swiftc'
 check "no Swift runtime libraries in the root" sh -c "! find '$root/usr' -name 'libswiftCore.so*' | grep -q ."
 
-# -- The previous package: an older commit's binaries, packaged by today's script, cached ----------------
-previous_deb="$cache/pulser-hub-sync-previous-$previous_ref.deb"
-if [ ! -f "$previous_deb" ]; then
-    step "build the previous package from $previous_ref (cached in $previous_deb)"
+# -- The previous package: an older commit's binaries (cached), packaged by today's script ------------------
+previous_bin="$cache/previous-bin-$previous_ref"
+if [ ! -x "$previous_bin/hubsync" ]; then
+    step "build $previous_ref's programs as make release does (cached in $previous_bin)"
     source_dir="$cache/previous-src"
     rm -rf "$source_dir"
     mkdir -p "$source_dir"
     git archive "$previous_ref" | tar -x -C "$source_dir"
-    # Built as `make release` builds: libfcgi and SQLite static (the package does not depend on them).
+    # libfcgi and SQLite static, as in a release: the package does not depend on them.
     (source scripts/static-c-libraries.sh "$cache/previous-link" && cd "$source_dir" \
         && swift build -c release --static-swift-stdlib >"$cache/previous-build.log" 2>&1) \
         || { tail -20 "$cache/previous-build.log"; exit 1; }
-    scripts/build-deb.sh --bin-dir "$source_dir/.build/release" --version "0.0.1~git.$previous_ref" --out "$previous_deb"
+    mkdir -p "$previous_bin.tmp"
+    cp "$source_dir/.build/release/"{webhook-fcgi,callback-fcgi,hubsync} "$previous_bin.tmp/"
+    mv "$previous_bin.tmp" "$previous_bin"
     rm -rf "$source_dir"
 fi
+previous_deb="$work/pulser-hub-sync-previous-$previous_ref.deb"
+# A version below any release's (~ sorts first), so that installing today's package is an upgrade.
+scripts/build-deb.sh --bin-dir "$previous_bin" --version "0.0.0~git.$previous_ref" --out "$previous_deb"
 
 # -- The fake GitHub on loopback, which the chroot shares -------------------------------------------------
 fake_dir="$work/fake"
@@ -95,8 +100,10 @@ GITHUB_WEBHOOK_SECRET=$secret
 GITHUB_URL=http://127.0.0.1:$fake_port
 GITHUB_API_URL=http://127.0.0.1:$fake_port
 ENV
-    # The snippet inside a server block, as the README shows (without TLS for the test).
-    cat > "$root/etc/nginx/sites-enabled/default" <<NGINX
+    # The snippet inside a server block, as the README shows (without TLS for the test). The
+    # symlink is removed first: it is absolute, and writing through it would write the host's file.
+    rm -f "$root/etc/nginx/sites-enabled/default"
+    cat > "$root/etc/nginx/sites-enabled/pulser-hub-sync" <<NGINX
 server {
     listen 127.0.0.1:$port;
     include snippets/pulser-hub-sync.conf;
@@ -157,16 +164,17 @@ in_root dpkg -i /tmp/current.deb
 check "the configuration (a conffile) is kept on upgrade" grep -q "GITHUB_WEBHOOK_SECRET=$secret" "$root/etc/pulser-hub-sync/hubsync.env"
 check "postinst migrated the database to the current schema and kept the delivery" \
     test "$(sql 'PRAGMA user_version'; sql "SELECT count(*) FROM events WHERE delivery_id = 'before-upgrade-1'")" = "$(printf '12\n1')"
+# (Owners are read inside the root: its user ids are not the host's.)
 check "the database and key are private to the service user" \
-    test "$(stat -c '%a %U' "$root/var/lib/pulser-hub-sync" "$database" "$root/var/lib/pulser-hub-sync/hubsync.key")" = "$(printf '700 pulser-hub-sync\n600 pulser-hub-sync\n600 pulser-hub-sync')"
-check "hubsync.env is root:pulser-hub-sync 0640" test "$(stat -c '%a %U:%G' "$root/etc/pulser-hub-sync/hubsync.env")" = "640 root:pulser-hub-sync"
+    test "$(in_root stat -c '%a %U' /var/lib/pulser-hub-sync /var/lib/pulser-hub-sync/hubsync.db /var/lib/pulser-hub-sync/hubsync.key)" = "$(printf '700 pulser-hub-sync\n600 pulser-hub-sync\n600 pulser-hub-sync')"
+check "hubsync.env is root:pulser-hub-sync 0640" test "$(in_root stat -c '%a %U:%G' /etc/pulser-hub-sync/hubsync.env)" = "640 root:pulser-hub-sync"
 echo "$ hubsync --version; hubsync doctor --online (as pulser-hub-sync, in the root)"
 in_root /usr/bin/hubsync --version
 in_root runuser -u pulser-hub-sync -- /usr/bin/hubsync doctor --online || true
 
 start_units
 check "the sockets are pulser-hub-sync:www-data 0660 (nginx can connect, others cannot)" \
-    test "$(stat -c '%a %U:%G' "$root/run/pulser-hub-sync/webhook.sock" "$root/run/pulser-hub-sync/callback.sock")" = "$(printf '660 pulser-hub-sync:www-data\n660 pulser-hub-sync:www-data')"
+    test "$(in_root stat -c '%a %U:%G' /run/pulser-hub-sync/webhook.sock /run/pulser-hub-sync/callback.sock)" = "$(printf '660 pulser-hub-sync:www-data\n660 pulser-hub-sync:www-data')"
 check "a signed delivery through nginx is stored (200)" test "$(deliver after-upgrade-1)" = 200
 check "a redelivery of it is a duplicate, not a second row" test "$(deliver after-upgrade-1)" = 200
 check "a delivery signed with another secret is refused (401)" test "$(secret=wrong deliver forged-1)" = 401
