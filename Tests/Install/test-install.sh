@@ -41,6 +41,7 @@ mount -t proc proc "$root/proc"
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    pids=()
     in_root nginx -s stop 2>/dev/null || true
     [ -n "${fake_pid:-}" ] && kill -KILL "$fake_pid" 2>/dev/null || true
     sleep 1
@@ -82,6 +83,7 @@ python3 Tests/FakeGitHub/fake_github.py --port 0 --pem "$fake_dir/app.pem" --iss
     --client-id Iv1.ab1112223334445c --client-secret "$client_secret" --fixtures Tests/FakeGitHub/fixtures.json \
     >"$fake_dir/port" 2>"$fake_dir/log" &
 fake_pid=$!
+disown "$fake_pid"  # killed at the end; no "Killed" notice from the shell
 for _ in $(seq 50); do grep -q LISTENING "$fake_dir/port" 2>/dev/null && break; sleep 0.1; done
 fake_port=$(sed -n 's/^LISTENING //p' "$fake_dir/port")
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -197,6 +199,10 @@ in_root dpkg -P pulser-hub-sync
 check "purge deletes the database and the configuration" test ! -e "$root/var/lib/pulser-hub-sync" -a ! -e "$root/etc/pulser-hub-sync/hubsync.env"
 
 echo
+cleanup
+trap - EXIT
 if [ "$failures" -gt 0 ]; then echo "test-install: $failures check(s) failed (logs in $work)"; exit 1; fi
 echo "test-install: all checks passed"
+# Never delete through a mounted /proc.
+if mountpoint -q "$root/proc"; then echo "test-install: $root/proc is still mounted; leaving $work" >&2; exit 1; fi
 rm -rf "$work"
