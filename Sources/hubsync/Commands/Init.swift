@@ -11,17 +11,27 @@ struct Init: ParsableCommand {
         let configuration = try global.configuration()
         let databaseExisted = access(configuration.databasePath, F_OK) == 0
         let keyExisted = access(configuration.keyFilePath, F_OK) == 0
+        // The schema before migrating, read without migrating, to say what init did.
+        let previousVersion = databaseExisted
+            ? try SQLiteConnection(path: configuration.databasePath, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+                .scalarInt("PRAGMA user_version") : nil
         let database = try Database(configuration: configuration)
         let version = try database.connection.scalarInt("PRAGMA user_version") ?? 0
         _ = try KeyFile.loadOrCreate(path: configuration.keyFilePath)
         if global.json {
             print(JSONValue(dictionaryLiteral: 
                 ("database", .string(configuration.databasePath)), ("database_created", .bool(!databaseExisted)),
-                ("schema_version", .int(version)), ("key_file", .string(configuration.keyFilePath)),
+                ("schema_version", .int(version)), ("previous_schema_version", previousVersion.map { .int($0) } ?? .null),
+                ("key_file", .string(configuration.keyFilePath)),
                 ("key_file_created", .bool(!keyExisted)),
             ).jsonText)
         } else {
-            print("database \(configuration.databasePath): \(databaseExisted ? "present" : "created"), schema version \(version)")
+            let action = switch previousVersion {
+            case nil: "created,"
+            case let previous? where previous < version: "migrated from schema version \(previous) to"
+            default: "present,"
+            }
+            print("database \(configuration.databasePath): \(action) schema version \(version)")
             print("key file \(configuration.keyFilePath): \(keyExisted ? "present" : "created (mode 0600)")")
         }
     }
