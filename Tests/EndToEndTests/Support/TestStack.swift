@@ -20,6 +20,9 @@ final class TestStack {
     private(set) var program: Process?
     private(set) var callbackProgram: Process?
     private var nginx: Process?
+    private var nginxEnvironment: [String: String] = [:]
+    private var programArguments: [String] = []
+    private var programEnvironment: [String: String] = [:]
     private var inheritedSocketFD: Int32 = -1
 
     var socketPath: String { directory + "/webhook.sock" }
@@ -82,12 +85,16 @@ final class TestStack {
     deinit { stop() }
 
     private func startProgram(arguments: [String], environment: [String: String]) throws {
+        programArguments = arguments
+        programEnvironment = environment
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Paths.program("webhook-fcgi"))
         process.arguments = arguments
         process.environment = environment
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()  // a restarted program appends to the same log
+        process.standardError = log
         process.standardOutput = FileHandle.nullDevice
         if inheritedSocketFD >= 0 {
             process.standardInput = FileHandle(fileDescriptor: inheritedSocketFD, closeOnDealloc: false)
@@ -97,6 +104,7 @@ final class TestStack {
     }
 
     private func startNginx(environment: [String: String]) throws {
+        nginxEnvironment = environment
         let render = try run(Paths.repository + "/scripts/render-nginx-conf.sh", [directory, String(port)], environment: environment)
         guard render.status == 0 else { throw TestFailure("render-nginx-conf.sh: \(render.stderr)") }
         let process = Process()
@@ -138,6 +146,27 @@ final class TestStack {
         program.terminate()
         program.waitUntilExit()
         return program.terminationStatus
+    }
+
+    /// SIGKILL to the supervisor (its workers die with it: PDEATHSIG), as a crash or the OOM killer.
+    func killProgram() {
+        guard let program, program.isRunning else { return }
+        kill(program.processIdentifier, SIGKILL)
+        program.waitUntilExit()
+    }
+
+    /// The program again, with the arguments and environment it was first started with.
+    func startProgramAgain() throws {
+        try startProgram(arguments: programArguments, environment: programEnvironment)
+    }
+
+    /// nginx stopped (SIGTERM: its fast shutdown, cutting connections in flight) and started again.
+    func restartNginx() throws {
+        if let nginx, nginx.isRunning {
+            nginx.terminate()
+            nginx.waitUntilExit()
+        }
+        try startNginx(environment: nginxEnvironment)
     }
 
     func restartProgram(arguments: [String], environment: [String: String]) throws {
