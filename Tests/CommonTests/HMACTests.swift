@@ -74,3 +74,37 @@ import Testing
         #expect(constantTimeEquals([], []))
     }
 }
+
+/// The signature comparison does not exit early: whatever byte first differs (or none), every byte
+/// of both digests is read and combined (the code: Sources/Common/Crypto/ConstantTime.swift).
+struct ConstantTimeComparisonTests {
+    /// 32 bytes that record which of their indices were read.
+    final class CountingBytes: RandomAccessCollection {
+        let bytes: [UInt8]
+        private(set) var reads: [Int] = []
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+        var startIndex: Int { 0 }
+        var endIndex: Int { bytes.count }
+        subscript(position: Int) -> UInt8 {
+            reads.append(position)
+            return bytes[position]
+        }
+    }
+
+    @Test func everyByteIsReadWhereverTheFirstDifferenceIs() {
+        let expected = HMACSHA256.authenticationCode(key: Array("secret".utf8), message: Array("body".utf8))
+        for position in [nil] + (0..<32).map(Optional.some) {
+            var received = expected
+            if let position { received[position] ^= 0x01 }
+            let lhs = CountingBytes(expected), rhs = CountingBytes(received)
+            #expect(constantTimeEquals(lhs, rhs) == (position == nil))
+            #expect(lhs.reads == Array(0..<32) && rhs.reads == Array(0..<32), "first difference at \(String(describing: position))")
+        }
+    }
+
+    @Test func onlyALengthDifferenceAnswersAtOnce() {
+        let lhs = CountingBytes(Array(repeating: 1, count: 32)), rhs = CountingBytes(Array(repeating: 1, count: 31))
+        #expect(!constantTimeEquals(lhs, rhs))
+        #expect(lhs.reads.isEmpty)  // lengths are public: a digest is always 32 bytes
+    }
+}
