@@ -7,6 +7,8 @@ public enum CallbackError: Error, Equatable {
     case notFound
     case missingParameters
     case invalidInstallationID
+    /// GitHub sends `install`, `update` or `request` (GITHUB.md, section 11); anything else was not sent by GitHub.
+    case invalidSetupAction
     case invalidState
     case badVerificationCode
     case oauthRefused(code: String)
@@ -21,7 +23,7 @@ public enum CallbackError: Error, Equatable {
         switch self {
         case .methodNotAllowed: 405
         case .notFound: 404
-        case .missingParameters, .invalidInstallationID, .badVerificationCode, .oauthRefused: 400
+        case .missingParameters, .invalidInstallationID, .invalidSetupAction, .badVerificationCode, .oauthRefused: 400
         case .invalidState, .installationNotOwned, .installationSuspended: 403
         case .gitHubUnreachable: 502
         case .rateLimited: 503
@@ -42,6 +44,10 @@ public enum CallbackError: Error, Equatable {
                             link: retry, isError: true)
         case .invalidInstallationID:
             return HTMLPage(title: "Invalid installation ID", paragraphs: ["The installation ID must be a number."], link: retry, isError: true)
+        case .invalidSetupAction:
+            return HTMLPage(title: "Unknown setup action",
+                            paragraphs: ["GitHub returns here with setup_action install, update or request. Open this page from GitHub's installation flow."],
+                            link: retry, isError: true)
         case .invalidState:
             return HTMLPage(title: "This installation link is not valid",
                             paragraphs: ["It has expired, was altered, or was started in another browser. Start again from this site."],

@@ -9,6 +9,10 @@ struct InstallationCallback {
 
     func handle(_ request: HTTPRequest) throws -> HTTPResponse {
         let parameters = FormDecoding.parameters(request.query)
+        // Checked before anything is sent to GitHub, so that a forged link spends no code.
+        if let action = parameters["setup_action"], !["install", "update", "request"].contains(action) {
+            throw CallbackError.invalidSetupAction
+        }
         // A member asked an owner to install: no installation exists yet (GITHUB.md, section 11).
         if parameters["setup_action"] == "request" {
             return HTMLPage(title: "Installation requested",
