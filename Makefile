@@ -8,7 +8,7 @@ export PATH := $(if $(wildcard /opt/swift/usr/bin/swift),/opt/swift/usr/bin:,)$(
 SWIFT_BUILD_FLAGS := -c $(CONFIGURATION)
 BIN_DIR = $(shell swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)
 
-.PHONY: deps build run test bench screenshots release deb lint-deb test-install test-all clean
+.PHONY: deps build run test bench soak screenshots release deb lint-deb test-install test-all sanitize clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -29,6 +29,15 @@ bench: deps
 	@for tool in wrk valgrind:valgrind strip:binutils; do command -v $${tool%%:*} >/dev/null || apt-get install -y -qq --no-install-recommends $${tool##*:} >/dev/null; done
 	swift build -c release
 	python3 bench/run.py
+
+# 30 minutes (SOAK_SECONDS) at 80% of the maximum rate: memory, descriptors, errors, losses
+# (bench/soak.py); then the crash-safety test for 60 s.
+soak: deps
+	@command -v wrk >/dev/null || apt-get install -y -qq --no-install-recommends wrk >/dev/null
+	swift build -c release
+	python3 bench/soak.py
+	swift build --build-tests
+	HUBSYNC_CRASH_SECONDS=60 HUBSYNC_BIN_DIR=$$(swift build --show-bin-path) swift test --skip-build --filter CrashSafety
 
 # The install callback's pages, photographed by headless Chromium into docs/screenshots/.
 screenshots: deps
@@ -54,6 +63,13 @@ lint-deb:
 test-install: deb
 	@bash scripts/install-deps.sh install-test
 	bash Tests/Install/test-install.sh
+
+# The unit tests (no sockets, no child processes) once under AddressSanitizer and once under
+# ThreadSanitizer, each in a build directory of its own.
+UNIT_TESTS := CommonTests|WebhookTests|SyncTests|CallbackTests
+sanitize: deps
+	swift test --scratch-path .build-asan --sanitize=address --filter '$(UNIT_TESTS)'
+	swift test --scratch-path .build-tsan --sanitize=thread --filter '$(UNIT_TESTS)'
 
 # Everything, including what takes too long for every CI run.
 test-all: test test-install

@@ -13,9 +13,10 @@ public final class WebhookSecretCache: @unchecked Sendable {
 
     /// Read again after this long, so that a retirement takes effect without a restart.
     static let freshForMicroseconds: Int64 = 5_000_000
-    /// A mismatch reads again only if the last read is older than this: forged requests in a flood
-    /// cannot turn every request into a database read.
-    static let mismatchReloadIntervalMicroseconds: Int64 = 100_000
+    /// After a failed read (the database unreadable), a mismatch reads again only this often, so
+    /// that forged requests cannot make every request wait for a broken disk. A good read is
+    /// always retried: the table is tiny and its pages cached, cheaper than the HMAC already spent.
+    static let retryAfterFailureMicroseconds: Int64 = 1_000_000
 
     private let configuration: Configuration
     private let logger: Logger
@@ -25,6 +26,7 @@ public final class WebhookSecretCache: @unchecked Sendable {
     private var loadedAt: Timestamp?
     private var database: Database?
     private var warnedAboutKey = false
+    private var lastLoadFailed = false
 
     public init(configuration: Configuration, logger: Logger, now: @escaping @Sendable () -> Timestamp = { .now() }) {
         self.configuration = configuration
@@ -42,10 +44,12 @@ public final class WebhookSecretCache: @unchecked Sendable {
         }
     }
 
-    /// After a signature matched none of `current()`: the secrets read again (if not just read).
+    /// After a signature matched none of `current()`: the secrets read again, so that one stored a
+    /// moment ago (rotation) is accepted on the very first delivery signed with it.
     public func reloadedAfterMismatch() -> [Secret] {
         lock.withLock {
-            if let loadedAt, now().microsecondsSinceEpoch - loadedAt.microsecondsSinceEpoch < WebhookSecretCache.mismatchReloadIntervalMicroseconds {
+            if lastLoadFailed, let loadedAt,
+               now().microsecondsSinceEpoch - loadedAt.microsecondsSinceEpoch < WebhookSecretCache.retryAfterFailureMicroseconds {
                 return secrets
             }
             return load()
@@ -57,6 +61,7 @@ public final class WebhookSecretCache: @unchecked Sendable {
     private func load() -> [Secret] {
         let key = try? KeyFile.load(path: configuration.keyFilePath)
         var loaded: [Secret] = []
+        lastLoadFailed = false
         do {
             // The key is read each time: `hubsync secret set` may have created it after this started.
             if database == nil { database = try Database(configuration: configuration) }
@@ -73,6 +78,7 @@ public final class WebhookSecretCache: @unchecked Sendable {
         } catch {
             logger.warn("cannot read the stored webhook secrets", [("error", .string("\(error)"))])
             database = nil
+            lastLoadFailed = true
             loaded = secrets.filter { stored in !configuration.webhookSecrets.contains(stored.value) }
         }
         loaded += configuration.webhookSecrets.map { value in

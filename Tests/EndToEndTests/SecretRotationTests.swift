@@ -26,7 +26,6 @@ import TestSupport
         #expect(try deliver(signedWith: "anything") == 503)
         let first = "first-secret-\(UUID().uuidString)"
         #expect(try hubsync(["secret", "set"], input: first + "\n").status == 0)
-        usleep(200_000)  // past the intake's minimum interval between re-reads
         #expect(try deliver(signedWith: first) == 200)
 
         let rotated = try hubsync(["secret", "rotate", "--github"])

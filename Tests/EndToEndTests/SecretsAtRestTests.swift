@@ -32,7 +32,6 @@ import TestSupport
         try hubsync(["secret", "set"], input: storedSecret)
         try hubsync(["secret", "rotate", "--github"])
         let rotatedSecret = try #require((try fake.stats()["hook_config"] as? [String: Any])?["secret"] as? String)
-        usleep(200_000)
         for secret in [environmentSecret, storedSecret, rotatedSecret, "forged"] { pages.append(try deliver(secret).text) }
         pages.append(try RawHTTP.send(port: stack.port, method: "GET", path: "/github/install").text)
         pages.append(try RawHTTP.send(port: stack.port, method: "GET",

@@ -9,7 +9,7 @@ public final class FakeGitHub {
     public let directory: TemporaryDirectory
     public let pemPath: String
     public let port: UInt16
-    private let process: Process
+    private let process: SpawnedProcess
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
@@ -21,28 +21,23 @@ public final class FakeGitHub {
         }
         chmod(pemPath, 0o600)
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", repository + "/Tests/FakeGitHub/fake_github.py", "--port", "0", "--pem", pemPath,
-                             "--issuer", FakeGitHub.clientID, "--client-id", FakeGitHub.clientID,
-                             "--client-secret", FakeGitHub.clientSecret, "--fixtures", repository + "/Tests/FakeGitHub/fixtures.json",
-                             "--token-lifetime", String(tokenLifetimeSeconds)]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        process = try SpawnedProcess("/usr/bin/env", ["python3", repository + "/Tests/FakeGitHub/fake_github.py", "--port", "0",
+                                                      "--pem", pemPath, "--issuer", FakeGitHub.clientID, "--client-id", FakeGitHub.clientID,
+                                                      "--client-secret", FakeGitHub.clientSecret,
+                                                      "--fixtures", repository + "/Tests/FakeGitHub/fixtures.json",
+                                                      "--token-lifetime", String(tokenLifetimeSeconds)])
+        let line = process.readLine()
         guard line.hasPrefix("LISTENING "), let port = UInt16(line.dropFirst(10).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            kill(process.processIdentifier, SIGKILL)
+            process.kill()
+            process.wait()
             throw FileError(description: "the fake GitHub did not start: \(line)")
         }
         self.port = port
     }
 
     deinit {
-        // SIGKILL, not SIGTERM: started from a libdispatch worker thread, which blocks every
-        // signal, the fake inherits a blocked SIGTERM and would never see it.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill()
+        process.wait()
     }
 
     /// The environment that points our programs at this fake.
