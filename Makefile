@@ -66,7 +66,7 @@ test-install: deb
 
 # The unit tests (no sockets, no child processes) once under AddressSanitizer and once under
 # ThreadSanitizer, each in a build directory of its own.
-UNIT_TESTS := CommonTests|WebhookTests|SyncTests|CallbackTests
+UNIT_TESTS := ^(CommonTests|WebhookTests|SyncTests|CallbackTests)\.
 sanitize: deps
 	swift test --scratch-path .build-asan --sanitize=address --filter '$(UNIT_TESTS)'
 	swift test --scratch-path .build-tsan --sanitize=thread --filter '$(UNIT_TESTS)'

@@ -75,20 +75,12 @@ import TestSupport
         #expect(app.stdout.contains("\"slug\": \"pulser-hub-sync-test\""))  // the fake verified the RS256 signature
 
         // Two processes at once need a token: GitHub is asked once (the refresh lock), both print it.
-        // (Two Process objects, not `sh -c "a & b; wait"`: a shell started from the test runner's
-        // threads inherits a blocked SIGCHLD and waits forever.)
-        let processes = try (0..<2).map { index in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: HubSyncCommand.binary)
-            process.arguments = ["token", "1"]
-            process.environment = environment()
-            _ = FileManager.default.createFile(atPath: directory.path + "/token-\(index)", contents: nil)
-            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.path + "/token-\(index)"))
-            return process
+        let processes = try (0..<2).map { _ in try SpawnedProcess(HubSyncCommand.binary, ["token", "1"], environment: environment()) }
+        let outputs = processes.map { process in
+            let output = String(decoding: process.readAll().stdout, as: UTF8.self)
+            process.wait()
+            return output
         }
-        for process in processes { try process.run() }
-        for process in processes { process.waitUntilExit() }
-        let outputs = try (0..<2).map { try String(contentsOfFile: directory.path + "/token-\($0)", encoding: .utf8) }
         #expect(outputs[0].hasPrefix("ghs_4242_") && outputs[0] == outputs[1])
         let again = try jsonObject(hubsync(["token", "1", "--min-ttl", "30m", "--json"]).output)
         #expect(again["token"] as? String == outputs[0].trimmingCharacters(in: .whitespacesAndNewlines))
