@@ -64,11 +64,12 @@ test-install: deb
 	@bash scripts/install-deps.sh install-test
 	bash Tests/Install/test-install.sh
 
-# The unit tests (no sockets, no child processes) once under AddressSanitizer and once under
+# The unit tests (and the callback's tests against the fake GitHub) once under AddressSanitizer and once under
 # ThreadSanitizer, each in a build directory of its own.
 UNIT_TESTS := ^(CommonTests|WebhookTests|SyncTests|CallbackTests)\.
 sanitize: deps
-	swift test --scratch-path .build-asan --sanitize=address --filter '$(UNIT_TESTS)'
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan-suppressions.txt \
+	    swift test --scratch-path .build-asan --sanitize=address --filter '$(UNIT_TESTS)'
 	swift test --scratch-path .build-tsan --sanitize=thread --filter '$(UNIT_TESTS)'
 
 # Everything, including what takes too long for every CI run.
