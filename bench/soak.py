@@ -22,7 +22,7 @@ def fd_count(pid):
 
 def sample(stack):
     pids = sorted(stack.worker_pids())
-    return {"pids": pids, "rss": stack.worker_rss_mb(), "fds": [fd_count(pid) for pid in pids]}
+    return {"pids": pids, "rss": [round(mb, 1) for mb in stack.worker_rss_mb()], "fds": [fd_count(pid) for pid in pids]}
 
 
 def main():

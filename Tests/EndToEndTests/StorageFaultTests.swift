@@ -71,4 +71,30 @@ import Testing
         #expect(try stack.sql("SELECT count(*) FROM events WHERE delivery_id = '\(id)'") == "0")
         #expect(try stack.deliver(event: "ping", body: body, id: id).status == 200)
     }
+
+    /// A full disk: the database on a small tmpfs the test mounts and fills. A delivery that cannot
+    /// be committed answers 503 and leaves nothing; once space is free, the same delivery is stored.
+    @Test func aFullDiskAnswers503StoresNothingAndRecovers() throws {
+        let mountPoint = try Paths.newRunDirectory("diskfull") + "/small"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let mounted = try run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", mountPoint])
+        try #require(mounted.status == 0, "this test mounts a tmpfs and needs root: \(mounted.stderr)")
+        defer { _ = try? run("/bin/umount", ["-l", mountPoint]) }
+        var stack: TestStack? = try TestStack(name: "diskfull", databasePath: mountPoint + "/hubsync.db")
+        defer { stack?.stop(); stack = nil }
+        let body = Array(("{\"zen\":\"" + String(repeating: "z", count: 200_000) + "\"}").utf8)
+        #expect(try stack!.deliver(event: "ping", body: body).status == 200)
+        // Fill what is left of the filesystem.
+        let filler = mountPoint + "/filler"
+        _ = try run("/bin/dd", ["if=/dev/zero", "of=" + filler, "bs=64k"])
+        let refused = newDeliveryID()
+        var statuses: [Int] = []
+        for _ in 0..<3 { statuses.append(try stack!.deliver(event: "ping", body: body, id: refused).status) }
+        #expect(statuses.allSatisfy { $0 == 503 }, "\(statuses)")
+        try FileManager.default.removeItem(atPath: filler)
+        #expect(try stack!.sql("SELECT count(*) FROM events WHERE delivery_id = '\(refused)'") == "0")
+        #expect(try stack!.deliver(event: "ping", body: body, id: refused).status == 200)
+        #expect(try stack!.sql("SELECT count(*) FROM events WHERE delivery_id = '\(refused)'") == "1")
+        #expect(try stack!.sql("PRAGMA integrity_check") == "ok")
+    }
 }
