@@ -153,35 +153,15 @@ public final class EventStore {
         return ids
     }
 
-    /// The newest `limit` events, newest first. Ordered by rowid, so it reads `limit` rows from the
-    /// end of the table whatever its size (no sort, no index).
+    /// The newest `limit` events, newest first: `EventQueries.list` without a filter, which walks
+    /// the rowid backwards and so reads `limit` rows whatever the table's size.
     public func recentEvents(limit: Int) throws -> [EventListing] {
-        let statement = try connection.prepare("""
-            SELECT id, delivery_id, hook_id, event, action, installation_id, repository, sender, status, attempts,
-                   error, received_at, processed_at
-            FROM events ORDER BY id DESC LIMIT ?
-            """)
-        try statement.bind([.integer(Int64(limit))])
-        var listings: [EventListing] = []
-        while try statement.step() {
-            listings.append(EventListing(
-                id: statement.int64(0), deliveryID: statement.text(1) ?? "", hookID: statement.int64(2),
-                event: statement.text(3) ?? "", action: statement.text(4), installationID: statement.optionalInt64(5),
-                repository: statement.text(6), sender: statement.text(7),
-                status: EventStatus(rawValue: statement.text(8) ?? "") ?? .pending, attempts: Int(statement.int64(9)),
-                error: statement.text(10), receivedAt: statement.text(11) ?? "", processedAt: statement.text(12)))
-        }
-        return listings
+        try EventQueries(database: database).list(EventFilter(), limit: limit)
     }
 
     /// SQLite's plan for `recentEvents`, for tests that guard against a full scan or a sort.
     public func recentEventsQueryPlan() throws -> [String] {
-        let statement = try connection.prepare("""
-            EXPLAIN QUERY PLAN SELECT id, delivery_id, status, received_at FROM events ORDER BY id DESC LIMIT 50
-            """)
-        var details: [String] = []
-        while try statement.step() { details.append(statement.text(3) ?? "") }
-        return details
+        try EventQueries(database: database).listQueryPlan(EventFilter(), limit: 50)
     }
 
     public func count(status: EventStatus? = nil) throws -> Int {
