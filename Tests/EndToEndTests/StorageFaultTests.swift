@@ -97,4 +97,35 @@ import Testing
         #expect(try stack!.sql("SELECT count(*) FROM events WHERE delivery_id = '\(refused)'") == "1")
         #expect(try stack!.sql("PRAGMA integrity_check") == "ok")
     }
+
+    /// The database deleted while workers run: 503 and nothing stored (not a write into the
+    /// unlinked file, which no one would ever read again), until a file is restored at the path;
+    /// a file replaced under them is used from the next delivery on.
+    @Test func aDeletedOrReplacedDatabaseIsNoticedNotWrittenBlindly() throws {
+        let stack = try TestStack(name: "deleted", listener: .supervised(workers: 1))
+        let body = Array(#"{"zen":"z"}"#.utf8)
+        #expect(try stack.deliver(event: "ping", body: body, id: "before").status == 200)
+        let backup = stack.directory + "/backup.db"
+        let copied = try run(Paths.program("hubsync"), ["backup", backup],
+                             environment: ["HUBSYNC_DB": stack.databasePath, "HUBSYNC_CONFIG": "/dev/null", "PATH": "/usr/bin:/bin"])
+        try #require(copied.status == 0, "\(copied.stderr)")
+        for suffix in ["", "-wal", "-shm"] { unlink(stack.databasePath + suffix) }
+        let during = try stack.deliver(event: "ping", body: body, id: "while-deleted")
+        #expect(during.status == 503, "\(during.text)")
+        #expect(!FileManager.default.fileExists(atPath: stack.databasePath))  // no empty database quietly started
+
+        // Restored from the backup: the delivery GitHub retries is stored in it, beside the old one.
+        try FileManager.default.copyItem(atPath: backup, toPath: stack.databasePath)
+        #expect(try stack.deliver(event: "ping", body: body, id: "while-deleted").status == 200)
+        #expect(try stack.sql("SELECT group_concat(delivery_id, ' ') FROM (SELECT delivery_id FROM events ORDER BY id)") == "before while-deleted")
+
+        // Replaced under the running worker by another copy: the next delivery goes into the new file.
+        let replacement = stack.directory + "/replacement.db"
+        try FileManager.default.copyItem(atPath: backup, toPath: replacement)
+        for suffix in ["-wal", "-shm"] { unlink(stack.databasePath + suffix) }
+        #expect(rename(replacement, stack.databasePath) == 0)
+        #expect(try stack.deliver(event: "ping", body: body, id: "after-replace").status == 200)
+        #expect(try stack.sql("SELECT group_concat(delivery_id, ' ') FROM (SELECT delivery_id FROM events ORDER BY id)") == "before after-replace")
+        #expect(try stack.sql("PRAGMA integrity_check") == "ok")
+    }
 }

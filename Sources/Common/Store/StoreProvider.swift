@@ -1,19 +1,35 @@
+import Glibc
+
 /// Opens the store on first use and again after a storage fault, so that a worker started while
 /// the disk was full or the database read-only answers 503 instead of exiting, and recovers by
 /// itself once the fault is gone.
+///
+/// It also notices the database file being deleted or replaced under it (a stat per use, cheap
+/// beside a commit): an open connection would go on writing to the old, unlinked file, and
+/// acknowledge deliveries that no one will ever read. A replaced file is opened instead; a deleted
+/// one answers 503 until a file is back at the path (restored from a backup), since quietly
+/// starting an empty database would hide the loss.
 public final class StoreProvider {
     private let configuration: Configuration
     private var opened: EventStore?
+    /// The file the store was opened on (device and inode), once one was.
+    private var openedFile: (device: UInt64, inode: UInt64)?
 
     public init(configuration: Configuration) {
         self.configuration = configuration
     }
 
     public func store() throws -> EventStore {
-        if let opened { return opened }
+        let current = fileIdentity(configuration.databasePath)
+        if let opened, let openedFile, let current, current == openedFile { return opened }
+        opened = nil
+        if openedFile != nil && current == nil {
+            throw SQLiteError(code: 14 /* SQLITE_CANTOPEN */, message: "the database file was deleted while in use; restore it", sql: nil)
+        }
         let store = try EventStore(path: configuration.databasePath, syncMode: configuration.syncMode,
                                    busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
         opened = store
+        openedFile = fileIdentity(configuration.databasePath)
         return store
     }
 
@@ -27,4 +43,10 @@ public final class StoreProvider {
             throw error
         }
     }
+}
+
+private func fileIdentity(_ path: String) -> (device: UInt64, inode: UInt64)? {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return nil }
+    return (UInt64(info.st_dev), UInt64(info.st_ino))
 }
