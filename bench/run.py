@@ -119,21 +119,44 @@ def signature(body):
     return "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
 
 
-def wrk(stack, connections, seconds, body_path, run_id, same_id=False, delay_ms=0, path="/", ack_file=None):
-    """Runs wrk with bench/intake.lua; returns its BENCH line as a dict."""
+def start_wrk(stack, connections, seconds, body_path, run_id, same_id=False, delay_ms=0, path="/", ack_file=None):
+    """Starts wrk with bench/intake.lua (unique signed deliveries, optional think time and file of
+    acknowledged ids); its standard output is read by wrk_figures."""
     with open(body_path, "rb") as file:
         body = file.read()
     env = dict(os.environ, BENCH_BODY_FILE=body_path, BENCH_SIGNATURE=signature(body), BENCH_RUN_ID=run_id,
                BENCH_SAME_ID="1" if same_id else "0", BENCH_DELAY_MS=str(delay_ms))
     if ack_file:
         env["BENCH_ACK_FILE"] = ack_file
-    output = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
+    return subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
                              os.path.join(REPO, "bench", "intake.lua"), f"http://127.0.0.1:{stack.port}{path}"],
-                            env=env, capture_output=True, text=True, check=True).stdout
+                            env=env, stdout=subprocess.PIPE, text=True)
+
+
+def wrk_figures(load):
+    """Waits for a start_wrk run and returns its BENCH line as a dict, with the acknowledged rate."""
+    output, _ = load.communicate()
+    if load.returncode != 0:
+        raise RuntimeError(f"wrk exited with {load.returncode}")
     line = next(l for l in output.splitlines() if l.startswith("BENCH"))
     figures = {k: float(v) for k, v in (item.split("=") for item in line.split()[1:])}
     figures["rate"] = figures["acknowledged"] / figures["seconds"]
     return figures
+
+
+def wrk(stack, connections, seconds, body_path, run_id, same_id=False, delay_ms=0, path="/", ack_file=None):
+    """Runs wrk with bench/intake.lua to the end; returns its BENCH line as a dict."""
+    return wrk_figures(start_wrk(stack, connections, seconds, body_path, run_id, same_id, delay_ms, path, ack_file))
+
+
+def acknowledged_ids(directory, prefix):
+    """The delivery ids wrk's threads recorded as acknowledged (one file per thread: PREFIX-N)."""
+    ids = set()
+    for name in os.listdir(directory):
+        if name.startswith(os.path.basename(prefix) + "-"):
+            with open(os.path.join(directory, name)) as file:
+                ids.update(line.strip() for line in file if line.strip())
+    return ids
 
 
 def wrk_get(port, connections, seconds, path):
@@ -178,11 +201,7 @@ def intake_run(name, sync, connections, seconds=LOAD_SECONDS, database=None, wor
     figures = wrk(stack, connections, seconds, PUSH, run_id, ack_file=ack_prefix)
     after = stack.worker_rss_mb()
     stack.stop()
-    acknowledged = set()
-    for name_ in os.listdir(stack.dir):
-        if name_.startswith("acknowledged-"):
-            with open(os.path.join(stack.dir, name_)) as file:
-                acknowledged.update(line.strip() for line in file if line.strip())
+    acknowledged = acknowledged_ids(stack.dir, ack_prefix)
     stored_ids = stack.stored_ids(run_id)
     figures.update(stored=len(stored_ids), distinct=len(set(stored_ids)), idle_rss=idle, after_rss=after,
                    acknowledged_ids=len(acknowledged), lost=len(acknowledged - set(stored_ids)))

@@ -4,7 +4,7 @@ same run, through nginx, with unique signed deliveries (bench/intake.lua with th
 10 s it samples each worker's RSS and open file descriptors; at the end they must be within 10% of
 their values after the first minute, no request may have failed and no acknowledged delivery may be
 missing. Writes bench/results/soak-<date>.md and exits non-zero on any failure."""
-import datetime, os, subprocess, sys, time, uuid
+import datetime, os, sys, time, uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as bench  # noqa: E402  (the bench's stack, wrk wrapper and payload)
@@ -40,12 +40,7 @@ def main():
 
     run_id = "soak-" + uuid.uuid4().hex[:8]
     ack_prefix = os.path.join(stack.dir, "soak-acknowledged")
-    with open(bench.PUSH, "rb") as file:
-        body = file.read()
-    env = dict(os.environ, BENCH_BODY_FILE=bench.PUSH, BENCH_SIGNATURE=bench.signature(body), BENCH_RUN_ID=run_id,
-               BENCH_SAME_ID="0", BENCH_DELAY_MS=str(delay), BENCH_ACK_FILE=ack_prefix)
-    load = subprocess.Popen(["wrk", "-t1", "-c16", f"-d{SECONDS}s", "--latency", "-s", os.path.join(bench.REPO, "bench", "intake.lua"),
-                             f"http://127.0.0.1:{stack.port}/"], env=env, stdout=subprocess.PIPE, text=True)
+    load = bench.start_wrk(stack, 16, SECONDS, bench.PUSH, run_id, delay_ms=delay, ack_file=ack_prefix)
     started = time.time()
     samples, baseline = [], None
     while load.poll() is None:
@@ -56,17 +51,11 @@ def main():
         if baseline is None and now["t"] >= BASELINE_AFTER:
             baseline = now
             bench.log(f"soak: baseline at {now['t']} s: RSS {now['rss']} MB, fds {now['fds']}")
-    output = load.stdout.read()
-    line = next(l for l in output.splitlines() if l.startswith("BENCH"))
-    figures = {k: float(v) for k, v in (item.split("=") for item in line.split()[1:])}
+    figures = bench.wrk_figures(load)
     final = sample(stack)
     stack.stop()
 
-    acknowledged = set()
-    for name in os.listdir(stack.dir):
-        if name.startswith("soak-acknowledged-"):
-            with open(os.path.join(stack.dir, name)) as file:
-                acknowledged.update(l.strip() for l in file if l.strip())
+    acknowledged = bench.acknowledged_ids(stack.dir, ack_prefix)
     stored = stack.stored_ids(run_id)
     lost = len(acknowledged - set(stored))
     duplicates = len(stored) - len(set(stored))
