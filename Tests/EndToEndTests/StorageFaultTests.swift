@@ -40,9 +40,52 @@ import Testing
         let databaseDirectory = directory + "/data"
         let stack = try TestStack(name: "nodir", databasePath: databaseDirectory + "/hubsync.db")
         let body = Array(#"{"zen":"z"}"#.utf8)
-        #expect(try stack.deliver(event: "ping", body: body).status == 503)
+        let refused = try stack.deliver(event: "ping", body: body)
+        #expect(refused.status == 503 && refused.json?["message"] as? String == "Storage unavailable, try again later")
         try FileManager.default.createDirectory(atPath: databaseDirectory, withIntermediateDirectories: true)
         #expect(try stack.deliver(event: "ping", body: body).status == 200)
+    }
+
+    /// A directory the program cannot write in matters when SQLite must create a file there: the
+    /// database itself, or its WAL and shared-memory index after a clean stop removed them.
+    /// Files already open are still written (chattr +i on a directory does not touch its files).
+    @Test func aDirectoryNotWritableAnswers503UntilItIs() throws {
+        let databaseDirectory = try Paths.newRunDirectory("dirlocked") + "/data"
+        try FileManager.default.createDirectory(atPath: databaseDirectory, withIntermediateDirectories: true)
+        let databasePath = databaseDirectory + "/hubsync.db"
+        try makeReadOnly([databaseDirectory], true)
+        defer { try? makeReadOnly([databaseDirectory], false) }
+        let stack = try TestStack(name: "dirlocked", databasePath: databasePath)
+        let body = Array(#"{"zen":"z"}"#.utf8)
+
+        // No database yet, and none can be made.
+        let first = newDeliveryID()
+        let refused = try stack.deliver(event: "ping", body: body, id: first)
+        #expect(refused.status == 503 && refused.json?["message"] as? String == "Storage unavailable, try again later")
+        #expect(!FileManager.default.fileExists(atPath: databasePath))
+        try makeReadOnly([databaseDirectory], false)
+        #expect(try stack.deliver(event: "ping", body: body, id: first).status == 200)
+
+        // Made unwritable while the database is open: its files are open and still written.
+        try makeReadOnly([databaseDirectory], true)
+        let whileOpen = newDeliveryID()
+        #expect(try stack.deliver(event: "ping", body: body, id: whileOpen).status == 200)
+
+        // A clean stop, the directory fixed just long enough for SQLite to remove its WAL and index,
+        // then unwritable again: the next start cannot recreate them.
+        try makeReadOnly([databaseDirectory], false)
+        stack.stopProgram()
+        _ = try stack.sql("SELECT 1")  // the last to close removes the WAL (workers closing together may each leave it to the other)
+        #expect(!FileManager.default.fileExists(atPath: databasePath + "-wal"))
+        try makeReadOnly([databaseDirectory], true)
+        try stack.startProgramAgain()
+        let afterRestart = newDeliveryID()
+        let refusedAfterRestart = try stack.deliver(event: "ping", body: body, id: afterRestart)
+        #expect(refusedAfterRestart.status == 503 && refusedAfterRestart.json?["message"] as? String == "Storage unavailable, try again later")
+        try makeReadOnly([databaseDirectory], false)
+        #expect(try stack.deliver(event: "ping", body: body, id: afterRestart).status == 200)
+        #expect(try stack.sql("SELECT count(*) FROM events WHERE delivery_id IN ('\(first)', '\(whileOpen)', '\(afterRestart)')") == "3")
+        #expect(try stack.sql("PRAGMA integrity_check") == "ok")
     }
 
     @Test func aDatabaseLockedPastTheBusyTimeoutAnswers503() throws {
@@ -63,7 +106,11 @@ import Testing
         let output = Pipe()
         holder.standardOutput = output
         try holder.run()
-        #expect(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self) == "locked\n")
+        var said = ""  // a pipe may hand the line over in pieces
+        while !said.hasSuffix("\n"), case let piece = output.fileHandleForReading.availableData, !piece.isEmpty {
+            said += String(decoding: piece, as: UTF8.self)
+        }
+        #expect(said == "locked\n")
         let id = newDeliveryID()
         let result = try stack.deliver(event: "ping", body: body, id: id)
         #expect(result.status == 503)

@@ -24,6 +24,7 @@ final class TestStack {
     private var programArguments: [String] = []
     private var programEnvironment: [String: String] = [:]
     private var inheritedSocketFD: Int32 = -1
+    private var listener: Listener = .supervised(workers: 2)
 
     var socketPath: String { directory + "/webhook.sock" }
     var callbackLogPath: String { directory + "/callback-fcgi.log" }
@@ -54,15 +55,9 @@ final class TestStack {
         ]
         if let secret { programEnvironment["GITHUB_WEBHOOK_SECRET"] = secret }
         programEnvironment.merge(environment, uniquingKeysWith: { _, new in new })
+        self.listener = listener
         try startProgram(arguments: arguments, environment: programEnvironment)
-        if case .tcp = listener {
-            guard eventually(5, { (try? RawHTTPProbe.canConnect(port: UInt16(arguments[1].split(separator: ":")[1])!)) == true })
-            else { throw TestFailure("webhook-fcgi did not listen: \(log)") }
-        } else {
-            guard eventually(5, { FileManager.default.fileExists(atPath: socketPath) }) else {
-                throw TestFailure("webhook-fcgi did not create its socket: \(log)")
-            }
-        }
+        try waitUntilListening()
         if let callbackEnvironment {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Paths.program("callback-fcgi"))
@@ -155,9 +150,23 @@ final class TestStack {
         program.waitUntilExit()
     }
 
-    /// The program again, with the arguments and environment it was first started with.
+    /// The program again, with the arguments and environment it was first started with; returns
+    /// once it accepts connections (a killed program leaves its socket file behind).
     func startProgramAgain() throws {
         try startProgram(arguments: programArguments, environment: programEnvironment)
+        try waitUntilListening()
+    }
+
+    private func waitUntilListening() throws {
+        switch listener {
+        case .supervised:
+            guard eventually(5, { canConnectUnix(socketPath) }) else { throw TestFailure("webhook-fcgi did not listen on its socket: \(log)") }
+        case .tcp:
+            let port = UInt16(programArguments[1].split(separator: ":")[1])!
+            guard eventually(5, { (try? RawHTTPProbe.canConnect(port: port)) == true }) else { throw TestFailure("webhook-fcgi did not listen: \(log)") }
+        case .inherited:
+            break  // the test's own socket, listening before the program starts
+        }
     }
 
     /// nginx stopped (SIGTERM: its fast shutdown, cutting connections in flight) and started again.
@@ -196,18 +205,33 @@ enum RawHTTPProbe {
     }
 }
 
+/// Whether something accepts connections on the unix socket at `path`.
+func canConnectUnix(_ path: String) -> Bool {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = unixAddress(path)
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    } == 0
+}
+
 /// Binds a listening unix socket the way spawn-fcgi does, for the inherited-socket mode.
 func bindUnixSocket(_ path: String) throws -> Int32 {
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    withUnsafeMutableBytes(of: &address.sun_path) { raw in
-        for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-    }
+    var address = unixAddress(path)
     let bound = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
     }
     guard bound == 0, listen(fd, 128) == 0 else { throw TestFailure("cannot bind \(path): errno \(errno)") }
     chmod(path, 0o660)
     return fd
+}
+
+private func unixAddress(_ path: String) -> sockaddr_un {
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        for (index, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[index] = byte }
+    }
+    return address
 }
