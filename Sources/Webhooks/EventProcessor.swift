@@ -32,7 +32,7 @@ public struct EventProcessor {
     private func processStored(_ stored: StoredEvent) -> EventOutcome {
         let payload: JSONNode
         do {
-            payload = try decodePayload(stored.body, encoding: PayloadEncoding(rawValue: stored.contentType) ?? .json)
+            payload = try WebhookPayload(body: stored.body, encoding: PayloadEncoding(rawValue: stored.contentType) ?? .json).root
         } catch {
             let outcome = EventOutcome(status: .failed, error: error.publicMessage)
             services.writer.recordOutcome(id: stored.id, outcome, at: services.now())

@@ -2,7 +2,7 @@ import Common
 
 /// Why a delivery was refused. Each case knows its status and a fixed sentence for GitHub's
 /// delivery log; `errorResponse(for:)` turns it into the answer.
-enum IntakeError: HTTPResponseError, Equatable {
+public enum IntakeError: HTTPResponseError, Equatable {
     case methodNotAllowed
     case notFound
     case secretNotConfigured
@@ -12,7 +12,7 @@ enum IntakeError: HTTPResponseError, Equatable {
     case badSignature
     case invalidPayload(String)
 
-    var status: Int {
+    public var status: Int {
         switch self {
         case .methodNotAllowed: 405
         case .notFound: 404
@@ -23,7 +23,7 @@ enum IntakeError: HTTPResponseError, Equatable {
         }
     }
 
-    var publicMessage: String {
+    public var publicMessage: String {
         switch self {
         case .methodNotAllowed: "Method not allowed: webhooks are delivered with POST"
         case .notFound: "Not found"
@@ -36,7 +36,7 @@ enum IntakeError: HTTPResponseError, Equatable {
         }
     }
 
-    var extraHeaders: [(name: String, value: String)] {
+    public var extraHeaders: [(name: String, value: String)] {
         self == .methodNotAllowed ? [("Allow", "POST")] : []
     }
 }

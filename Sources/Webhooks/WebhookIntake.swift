@@ -59,14 +59,12 @@ public struct WebhookIntake: Sendable {
             match = signature.matchingSecretIndex(body: request.body, secrets: secrets.map(\.value))
         }
         guard let match else { throw IntakeError.badSignature }
-        let payload = try decodePayload(request.body, encoding: encoding)
-        let event = WebhookEvent(name: headers.event, deliveryID: headers.deliveryID, payload: payload)
+        let payload = try WebhookPayload(body: request.body, encoding: encoding)
+        let event = WebhookEvent(name: headers.event, deliveryID: headers.deliveryID, payload: payload.root)
 
         let newEvent = NewEvent(
-            deliveryID: headers.deliveryID, hookID: headers.hookID, event: headers.event, action: event.action,
-            installationID: payload["installation"]["id"]?.int64Value,
-            repository: payload["repository"]["full_name"]?.stringValue,
-            sender: payload["sender"]["login"]?.stringValue,
+            deliveryID: headers.deliveryID, hookID: headers.hookID, event: headers.event, action: payload.action,
+            installationID: payload.installationID, repository: payload.repository, sender: payload.sender,
             body: request.body, contentType: encoding.rawValue,
             targetType: headers.targetType, targetID: headers.targetID, receivedAt: services.now(),
             secretFingerprint: secrets[match].fingerprint)
