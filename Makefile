@@ -8,7 +8,7 @@ export PATH := $(if $(wildcard /opt/swift/usr/bin/swift),/opt/swift/usr/bin:,)$(
 SWIFT_BUILD_FLAGS := -c $(CONFIGURATION)
 BIN_DIR = $(shell swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)
 
-.PHONY: deps build run test bench soak screenshots release deb lint-deb test-install test-all sanitize clean
+.PHONY: deps build run test bench soak screenshots release deb lint-deb test-install test-all sanitize fuzz clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -39,6 +39,11 @@ soak: deps
 	swift build --build-tests
 	HUBSYNC_CRASH_SECONDS=60 HUBSYNC_BIN_DIR=$$(swift build --show-bin-path) swift test --skip-build --filter CrashSafety
 
+# libFuzzer over the parsers that read client input (Fuzz/, scripts/fuzz.sh): FUZZ_RUNS inputs per
+# target (default 1,000,000) from the seed corpus in Fuzz/Corpus; not part of CI.
+fuzz: deps
+	scripts/fuzz.sh
+
 # The install callback's pages, photographed by headless Chromium into docs/screenshots/.
 screenshots: deps
 	@command -v chromium >/dev/null || apt-get install -y -qq --no-install-recommends chromium >/dev/null
@@ -66,7 +71,7 @@ test-install: deb
 
 # The unit tests (and the callback's tests against the fake GitHub) once under AddressSanitizer and once under
 # ThreadSanitizer, each in a build directory of its own.
-UNIT_TESTS := ^(CommonTests|WebhookTests|SyncTests|CallbackTests)\.
+UNIT_TESTS := ^(CommonTests|WebhookTests|SyncTests|CallbackTests|FuzzCorpusTests)\.
 sanitize: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Sanitizers/lsan-suppressions.txt \
 	    swift test --scratch-path .build-asan --sanitize=address --filter '$(UNIT_TESTS)'
@@ -76,4 +81,4 @@ sanitize: deps
 test-all: test test-install
 
 clean:
-	rm -rf .build .build-release var dist
+	rm -rf .build .build-release .build-fuzz .build-asan .build-tsan var dist

@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "webhook-fcgi", targets: ["webhook-fcgi"]),
         .executable(name: "callback-fcgi", targets: ["callback-fcgi"]),
         .executable(name: "hubsync", targets: ["hubsync"]),
+        // For the libFuzzer package in Fuzz/, which can reach another package's code only through a library product.
+        .library(name: "FuzzChecks", targets: ["FuzzChecks"]),
     ],
     dependencies: [
         // The admin's command line: the one Swift package dependency (DEVELOPERS.md expects it).
@@ -34,6 +36,8 @@ let package = Package(
         ]),
         .executableTarget(name: "hubsync-bench", dependencies: ["Common", "Webhooks"], path: "bench/Sources/hubsync-bench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Properties of the parsers that read client input: run by the fuzzers and over their corpus.
+        .target(name: "FuzzChecks", dependencies: ["Common", "Webhooks"], path: "Fuzz/Checks"),
         .testTarget(name: "CommonTests", dependencies: ["Common", "TestSupport"]),
         .testTarget(name: "WebhookTests", dependencies: ["Webhooks", "Common", "TestSupport"]),
         .testTarget(name: "CallbackTests", dependencies: ["Callback", "GitHub", "Common", "TestSupport"]),
@@ -41,5 +45,6 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["Common", "Callback", "TestSupport"], exclude: ["HostileInput"]),
         .testTarget(name: "HubSyncTests", dependencies: ["Common", "TestSupport"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "Common", "TestSupport"]),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzChecks"]),
     ]
 )

@@ -1,0 +1,6 @@
+import FuzzChecks
+import FuzzDriver
+
+@main enum FuzzConfigFile {
+    static func main() { runLibFuzzer(.configFile) }
+}

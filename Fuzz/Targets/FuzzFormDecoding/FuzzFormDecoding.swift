@@ -1,0 +1,6 @@
+import FuzzChecks
+import FuzzDriver
+
+@main enum FuzzFormDecoding {
+    static func main() { runLibFuzzer(.formDecoding) }
+}

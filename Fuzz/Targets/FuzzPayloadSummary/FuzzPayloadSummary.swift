@@ -1,0 +1,6 @@
+import FuzzChecks
+import FuzzDriver
+
+@main enum FuzzPayloadSummary {
+    static func main() { runLibFuzzer(.payloadSummary) }
+}

@@ -1,0 +1,6 @@
+import FuzzChecks
+import FuzzDriver
+
+@main enum FuzzQueryAndCookie {
+    static func main() { runLibFuzzer(.queryAndCookie) }
+}

@@ -1,0 +1,6 @@
+import FuzzChecks
+import FuzzDriver
+
+@main enum FuzzSignatureHeader {
+    static func main() { runLibFuzzer(.signatureHeader) }
+}
