@@ -11,10 +11,6 @@ public final class Database {
         let writeLock = try WriteLock(path: path + ".lock")
         self.connection = connection
         self.writeLock = writeLock
-        // WAL: readers never block the writer, and a commit appends to one file.
-        guard try connection.scalarText("PRAGMA journal_mode = WAL")?.lowercased() == "wal" else {
-            throw SQLiteError(code: 8 /* SQLITE_READONLY */, message: "cannot switch the database to WAL mode", sql: nil)
-        }
         // FULL: the WAL is fsynced at every commit, so an acknowledged delivery survives power loss.
         try connection.execute("PRAGMA synchronous = \(syncMode == .full ? "FULL" : "NORMAL")")
         try connection.execute("PRAGMA foreign_keys = ON")
@@ -22,7 +18,17 @@ public final class Database {
         // 2 MB cache re-read them on every insert (make bench: 3.5k/s at 5M rows against 5.9k/s
         // empty); 6 MiB gave 4.9k/s with worker RSS 22.9 MB (8 MiB: 5.1k/s, 25.2 MB).
         try connection.execute("PRAGMA cache_size = -\(Database.pageCacheKibibytes)")
-        try writeLock.withLock { try Migrations.migrate(connection) }
+        try writeLock.withLock {
+            // WAL: readers never block the writer, and a commit appends to one file. Switched under
+            // the writers' lock: two processes switching a new database at once each hold a shared
+            // lock and want an exclusive one, and SQLite answers one of them SQLITE_BUSY at once,
+            // without waiting out the busy timeout (two `hubsync token` runs, or two workers'
+            // first deliveries, on a fresh database).
+            guard try connection.scalarText("PRAGMA journal_mode = WAL")?.lowercased() == "wal" else {
+                throw SQLiteError(code: 8 /* SQLITE_READONLY */, message: "cannot switch the database to WAL mode", sql: nil)
+            }
+            try Migrations.migrate(connection)
+        }
     }
 
     public convenience init(configuration: Configuration) throws {
