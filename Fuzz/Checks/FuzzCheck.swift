@@ -1,6 +1,11 @@
+import Common
+
 /// A property that must hold for every input a fuzzer can make: `check` returns nil when it holds,
 /// else what went wrong. The libFuzzer targets in Fuzz/Targets run one each (`make fuzz`), and
 /// `FuzzCorpusTests` runs each over its seed corpus and every crash kept there (`make test`).
+///
+/// Each check states its rule in its own few lines (what a hex digit or a variable name is) rather
+/// than calling the parser's helpers: an oracle that shares the parser's code shares its bugs.
 public struct FuzzCheck: Sendable {
     public let name: String
     public let check: @Sendable ([UInt8]) -> String?
@@ -22,13 +27,8 @@ func percentEncodeAll(_ bytes: [UInt8]) -> String {
         if (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A) {
             out.unicodeScalars.append(Unicode.Scalar(byte))
         } else {
-            out += "%" + lowercaseHexDigits(byte)
+            out += "%" + lowercaseHex([byte])
         }
     }
     return out
-}
-
-private func lowercaseHexDigits(_ byte: UInt8) -> String {
-    let digits = Array("0123456789abcdef")
-    return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
 }
