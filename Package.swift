@@ -2,7 +2,7 @@
 import PackageDescription
 
 // C libraries come in through system-library targets (a module map and a shim header each) and are
-// wrapped once in Common, so that no other file touches their pointers (STYLE.md, house rule 3).
+// wrapped once in Common, so that no other file touches their pointers (docs/code-style.md, rule 3).
 let package = Package(
     name: "pulser-hub-sync",
     products: [
@@ -24,7 +24,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "Common", dependencies: ["CFastCGI", "COpenSSL", "CSQLite", "CSystem"]),
         .target(name: "Webhooks", dependencies: ["Common"]),
-        // libcurl only where GitHub is called: webhook-fcgi does not load its 36 shared libraries (STACK.md, 10).
+        // libcurl only where GitHub is called: webhook-fcgi does not load its 36 shared libraries (docs/stack-notes.md, 10).
         .target(name: "GitHub", dependencies: ["Common", "CCurl"]),
         .target(name: "Callback", dependencies: ["Common", "GitHub"]),
         // The REST backfill of the mirror: GitHub's objects read as the webhook handlers read them.

@@ -19,7 +19,7 @@ QUICK = os.environ.get("BENCH_QUICK") == "1"
 RUN = os.path.join(REPO, "var", "bench")
 BIN = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
 SECRET = "bench-" + uuid.uuid4().hex
-PUSH = os.path.join(os.path.dirname(REPO), "shared", "payloads", "push", "payload.json")
+PUSH = os.path.join(REPO, "Tests", "Fixtures", "payloads", "push", "payload.json")
 LOAD_SECONDS = 4 if QUICK else 8
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 THREADS = int(os.environ.get("BENCH_THREADS", "16"))

@@ -1,5 +1,5 @@
 // libcurl's curl_easy_setopt and curl_easy_getinfo are variadic, which Swift cannot call
-// (STACK.md, fact 2): one typed wrapper per argument type.
+// (docs/stack-notes.md, fact 2): one typed wrapper per argument type.
 #include <curl/curl.h>
 
 typedef size_t (*ccurl_write_callback)(char *data, size_t size, size_t count, void *context);

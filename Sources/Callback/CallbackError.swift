@@ -7,7 +7,7 @@ public enum CallbackError: Error, Equatable {
     case notFound
     case missingParameters
     case invalidInstallationID
-    /// GitHub sends `install`, `update` or `request` (GITHUB.md, section 11); anything else was not sent by GitHub.
+    /// GitHub sends `install`, `update` or `request` (docs/github-protocol.md, section 11); anything else was not sent by GitHub.
     case invalidSetupAction
     case invalidState
     case badVerificationCode

@@ -2,7 +2,7 @@ import Common
 
 /// The `state` of an install link, against login CSRF: a random nonce and an expiry, signed with
 /// HMAC-SHA256 under a key derived from the secrets key file, and bound to a cookie carrying the
-/// same nonce that the install redirect sets. GitHub sends `state` back unchanged (GITHUB.md,
+/// same nonce that the install redirect sets. GitHub sends `state` back unchanged (docs/github-protocol.md,
 /// section 10); a state that is forged, expired, or not matching the browser's cookie is refused.
 /// Installs started on github.com carry no state and rely on the ownership check alone.
 public struct InstallState: Sendable {

@@ -1,7 +1,7 @@
 import Common
 import GitHub
 
-/// The browser's return from GitHub after an installation (`GET /github/auth/callback`, GITHUB.md
+/// The browser's return from GitHub after an installation (`GET /github/auth/callback`, docs/github-protocol.md
 /// section 11). The installation_id in this URL can be forged by anyone, so it is trusted only
 /// after GitHub confirms, with the visitor's own user token, that the installation is among theirs.
 struct InstallationCallback {
@@ -13,7 +13,7 @@ struct InstallationCallback {
         if let action = parameters["setup_action"], !["install", "update", "request"].contains(action) {
             throw CallbackError.invalidSetupAction
         }
-        // A member asked an owner to install: no installation exists yet (GITHUB.md, section 11).
+        // A member asked an owner to install: no installation exists yet (docs/github-protocol.md, section 11).
         if parameters["setup_action"] == "request" {
             return HTMLPage(title: "Installation requested",
                             paragraphs: ["Your request was sent to the account's owners. The App will be installed once an owner approves it; nothing else is needed from you."])
@@ -72,7 +72,7 @@ struct InstallationCallback {
     }
 
     /// `GET /user/installations` (page-number pagination, up to 100 per page): the installations of
-    /// this App that the user can reach (GITHUB.md, section 9).
+    /// this App that the user can reach (docs/github-protocol.md, section 9).
     private func userCanReach(_ installationID: Int64, client: GitHubClient, userToken: String) throws -> Bool {
         var page = 1
         while page <= 50 {

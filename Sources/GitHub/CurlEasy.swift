@@ -40,7 +40,7 @@ final class CurlEasy {
         // TLS verification stays on (libcurl's default); say so, so that no later change can flip it.
         code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1) : code
         code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2) : code
-        // GitHub redirects renamed resources (301/302/307, GITHUB.md section 12).
+        // GitHub redirects renamed resources (301/302/307, docs/github-protocol.md section 12).
         code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1) : code
         code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_MAXREDIRS, 5) : code
         code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1) : code

@@ -1,7 +1,7 @@
 import Common
 import Glibc
 
-/// GitHub's REST API and OAuth endpoints over libcurl (GITHUB.md, sections 10 and 12): the base
+/// GitHub's REST API and OAuth endpoints over libcurl (docs/github-protocol.md, sections 10 and 12): the base
 /// URLs come from the configuration (`GITHUB_API_URL`, `GITHUB_URL`), so GitHub Enterprise Server
 /// and the tests' fake both work. Every call sends the headers GitHub asks for; network errors and
 /// 5xx are retried up to 3 times with backoff and jitter; rate limits are reported with their reset
@@ -42,7 +42,7 @@ public final class GitHubClient {
 
     public enum Credential {
         case none
-        /// An App JWT, an installation token or a user token: `Authorization: Bearer` (GITHUB.md, section 7).
+        /// An App JWT, an installation token or a user token: `Authorization: Bearer` (docs/github-protocol.md, section 7).
         case bearer(String)
     }
 
@@ -66,7 +66,7 @@ public final class GitHubClient {
 
     /// `POST {GITHUB_URL}/login/oauth/access_token`, form-encoded so the client secret stays out of
     /// URLs and logs, with `Accept: application/json` (without it GitHub answers form-encoded).
-    /// GitHub reports OAuth errors with HTTP 200 (GITHUB.md, section 10): success is decided by the
+    /// GitHub reports OAuth errors with HTTP 200 (docs/github-protocol.md, section 10): success is decided by the
     /// presence of `access_token`, by the caller.
     public func oauthAccessToken(form: [(String, String)]) throws(GitHubError) -> Response {
         let body = form.map { percentEncode($0.0) + "=" + percentEncode($0.1) }.joined(separator: "&")
@@ -113,7 +113,7 @@ public final class GitHubClient {
         if response.status == 403 || response.status == 429 {
             let retryAfter = response.headers["retry-after"].flatMap { Int($0) }
             let remaining = response.headers["x-ratelimit-remaining"]
-            // A secondary limit may come with neither header, only a message naming it (GITHUB.md, 13).
+            // A secondary limit may come with neither header, only a message naming it (docs/github-protocol.md, 13).
             if retryAfter != nil || remaining == "0" || message.lowercased().contains("secondary rate limit") {
                 // The reset time is the primary limit's: it says when to go on only if that one is spent.
                 let resetAt = remaining == "0" ? response.headers["x-ratelimit-reset"].flatMap { Int64($0) } : nil

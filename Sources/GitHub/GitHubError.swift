@@ -7,7 +7,7 @@ public enum GitHubError: Error, Equatable, CustomStringConvertible {
     case timedOut
     /// GitHub answered 5xx, after the retries.
     case server(status: Int)
-    /// Primary or secondary rate limit (GITHUB.md, section 13): not retried blindly.
+    /// Primary or secondary rate limit (docs/github-protocol.md, section 13): not retried blindly.
     case rateLimited(resetAt: Int64?, retryAfterSeconds: Int?)
     /// Any other error answer, with GitHub's own message.
     case http(status: Int, message: String)

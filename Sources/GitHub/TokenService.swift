@@ -1,7 +1,7 @@
 import Common
 
 /// Installation and user access tokens, kept sealed in the database and refreshed when needed
-/// (GITHUB.md, sections 8 and 10). The one call handlers and the command line share.
+/// (docs/github-protocol.md, sections 8 and 10). The one call handlers and the command line share.
 ///
 /// Refreshing is safe across processes: it happens under a `flock` of its own beside the database,
 /// and the stored token is read again once the lock is held, so two processes that need a fresh
@@ -68,7 +68,7 @@ public final class TokenService {
     }
 
     /// A valid user token for `userID`, refreshed with its refresh token when it has expired.
-    /// Refresh tokens rotate on use (GITHUB.md, section 10): the new pair replaces the old one in
+    /// Refresh tokens rotate on use (docs/github-protocol.md, section 10): the new pair replaces the old one in
     /// the same write, under the refresh lock, so no second refresh can use a spent token.
     public func userToken(for userID: Int64) throws -> String {
         try refreshLock.withLock {
@@ -116,7 +116,7 @@ public struct UserTokenGrant: Sendable {
     public var refreshTokenExpiresInSeconds: Int64?
 
     /// Exchanges a code (web application flow) or a refresh token. GitHub answers errors with HTTP
-    /// 200 and `{"error": ...}` (GITHUB.md, section 10), so success is the presence of `access_token`.
+    /// 200 and `{"error": ...}` (docs/github-protocol.md, section 10), so success is the presence of `access_token`.
     public static func request(client: GitHubClient, configuration: Configuration, form: [(String, String)]) throws -> UserTokenGrant {
         guard let clientID = configuration.appClientID, let clientSecret = configuration.appClientSecret else {
             throw GitHubError.configuration("set GITHUB_APP_CLIENT_ID and GITHUB_APP_CLIENT_SECRET")

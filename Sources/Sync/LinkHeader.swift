@@ -1,4 +1,4 @@
-/// GitHub paginates through the `Link` response header (GITHUB.md, sections 6 and 12): take the
+/// GitHub paginates through the `Link` response header (docs/github-protocol.md, sections 6 and 12): take the
 /// `rel="next"` URL as given, never build page URLs. Absent on the last page.
 ///
 ///     <https://api.github.com/repositories/1/pulls?page=2>; rel="next", <...?page=5>; rel="last"

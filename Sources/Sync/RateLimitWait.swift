@@ -1,4 +1,4 @@
-/// How long to wait after GitHub refused a request for its rate limits (GITHUB.md, section 13),
+/// How long to wait after GitHub refused a request for its rate limits (docs/github-protocol.md, section 13),
 /// or nil to give up. Continuing while limited can get the App banned, so every case waits.
 public enum RateLimitWait {
     /// Tries of one request before giving up on a secondary limit that names no time.

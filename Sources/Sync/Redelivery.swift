@@ -1,7 +1,7 @@
 import Common
 import GitHub
 
-/// `hubsync redeliver`: GitHub never retries a failed delivery (GITHUB.md, sections 3, 4 and 6).
+/// `hubsync redeliver`: GitHub never retries a failed delivery (docs/github-protocol.md, sections 3, 4 and 6).
 /// GitHub's own recipe: list the App hook's delivery attempts (newest first, cursor pages), group
 /// them by GUID, skip a GUID any attempt of which succeeded (`status` "OK"), and ask for one
 /// redelivery of the others. Also skipped: GUIDs this database stored (the failure was only in the

@@ -1,6 +1,6 @@
 import Common
 
-/// The GitHub headers of one delivery (GITHUB.md, section 1), validated: a value that no GitHub
+/// The GitHub headers of one delivery (docs/github-protocol.md, section 1), validated: a value that no GitHub
 /// hook would send is refused before it reaches the store or a log line.
 struct DeliveryHeaders: Equatable {
     var event: String
@@ -27,7 +27,7 @@ struct DeliveryHeaders: Equatable {
             guard let number = Int64(text), number >= 0 else { throw .invalidHeader("X-GitHub-Hook-ID") }
             hookID = number
         }
-        // Stored, never branched on (GITHUB.md, section 1).
+        // Stored, never branched on (docs/github-protocol.md, section 1).
         targetType = request.header("x-github-hook-installation-target-type").flatMap { text in
             text.utf8.count <= 64 && text.utf8.allSatisfy(isEventNameByte) ? text : nil
         }

@@ -51,7 +51,7 @@ extension JSONNode {
 
     /// A GitHub timestamp at `path`, normalized to `Timestamp.iso8601` (fixed width, so text order
     /// is time order). Payloads mix ISO strings, with offsets or fractions, and Unix seconds
-    /// (push's `repository.pushed_at`, some `installation.updated_at`; GITHUB.md section 14).
+    /// (push's `repository.pushed_at`, some `installation.updated_at`; docs/github-protocol.md section 14).
     func gitHubTime(_ path: String...) -> String? {
         let node = value(at: path)
         if let seconds = node?.int64Value { return Timestamp(microsecondsSinceEpoch: seconds * 1_000_000).iso8601 }

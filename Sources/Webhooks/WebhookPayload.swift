@@ -1,6 +1,6 @@
 import Common
 
-/// The two body encodings GitHub uses (GITHUB.md, section 1): JSON, where the body is the payload,
+/// The two body encodings GitHub uses (docs/github-protocol.md, section 1): JSON, where the body is the payload,
 /// and form, where the body is `payload=<URL-encoded JSON>`. The signature covers the raw body in
 /// both cases; this decodes it only afterwards, for the handlers.
 public enum PayloadEncoding: String, Sendable {

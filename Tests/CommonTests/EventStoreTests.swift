@@ -36,7 +36,7 @@ import Testing
         #expect(stored.receivedAt == "2023-11-14T22:13:20.123Z")
         #expect(stored.repository == "octo/hello")
         #expect(try store.count() == 1)
-        // The same GUID from another hook is another delivery (GITHUB.md, section 4).
+        // The same GUID from another hook is another delivery (docs/github-protocol.md, section 4).
         let otherHook = try store.insert([makeEvent("d-1", hook: 8)])
         guard case .stored = otherHook[0] else { Issue.record("other hook not stored"); return }
         #expect(try store.count() == 2)

@@ -2,7 +2,7 @@ import Testing
 @testable import Common
 
 @Suite struct HMACTests {
-    /// GitHub's published example (GITHUB.md, section 2).
+    /// GitHub's published example (docs/github-protocol.md, section 2).
     @Test func gitHubPublishedVector() {
         let secret = Array("It's a Secret to Everybody".utf8)
         let body = Array("Hello, World!".utf8)

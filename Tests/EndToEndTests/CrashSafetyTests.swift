@@ -12,7 +12,7 @@ import Testing
     @Test func acknowledgedDeliveriesSurviveKilledWorkersSupervisorAndNginx() throws {
         let seconds = Double(ProcessInfo.processInfo.environment["HUBSYNC_CRASH_SECONDS"] ?? "") ?? 20
         let stack = try TestStack(name: "crash", listener: .supervised(workers: 2))
-        let bodyPath = Paths.shared + "/payloads/push/payload.json"
+        let bodyPath = Paths.payloadPath("push/payload.json")
         let body = try Paths.payload("push/payload.json")
         let load = LoadGenerator(stack: stack, connections: 8, body: body)
 

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// GitHub's cap is 25 MB (GITHUB.md, section 3); the default HUBSYNC_MAX_BODY is 25 MiB.
+/// GitHub's cap is 25 MB (docs/github-protocol.md, section 3); the default HUBSYNC_MAX_BODY is 25 MiB.
 @Suite(.serialized) struct LargeBodyTests {
     /// A valid JSON object of exactly `size` bytes.
     func payload(size: Int) -> [UInt8] {

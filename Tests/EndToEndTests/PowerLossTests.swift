@@ -24,7 +24,7 @@ import Testing
         let stack = try TestStack(name: "powerloss-\(sync)", listener: .supervised(workers: 2),
                                   environment: ["LD_PRELOAD": shim, "HUBSYNC_SYNC": sync, "HUBSYNC_LOG_LEVEL": "warn"])
         defer { stack.stop() }
-        let bodyPath = Paths.shared + "/payloads/push/payload.json"
+        let bodyPath = Paths.payloadPath("push/payload.json")
         let load = LoadGenerator(stack: stack, connections: 8, body: try Paths.payload("push/payload.json"))
         var outcome = Outcome()
         for _ in 0..<cuts {

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A fake GitHub for the tests: the endpoints pulser-hub-sync calls, with GitHub's documented
-request and response shapes (../shared/GITHUB.md, ../shared/payloads/examples-docs.md), and checks
+request and response shapes (docs/github-protocol.md, Tests/Fixtures/payloads/examples-docs.md), and checks
 of what it is sent: the App JWT's RS256 signature against the App's public key, its `iss`, `iat`
 and `exp`, the OAuth client id and secret, and the headers GitHub requires. Every request is logged
 (GET /_log) with what was checked; counters at GET /_stats; behaviour switched with POST /_control.
@@ -299,7 +299,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(404, {"message": "Not Found"})
         with LOCK:
             STATS["installation_tokens"][str(installation_id)] = STATS["installation_tokens"].get(str(installation_id), 0) + 1
-        # The stateless format rolling out since 2026-04-27: about 520 characters (GITHUB.md, section 8).
+        # The stateless format rolling out since 2026-04-27: about 520 characters (docs/github-protocol.md, section 8).
         if self.world.installations[installation_id].get("suspended_at"):
             return self.send_json(403, {"message": "This installation has been suspended"})
         token = "ghs_" + str(self.world.app["id"]) + "_" + secrets.token_urlsafe(380)
@@ -312,7 +312,7 @@ class Handler(BaseHTTPRequestHandler):
                              "repository_selection": installation.get("repository_selection", "all")})
 
     # -- REST listings (installation token), paginated like GitHub: per_page (max 100), page, and
-    # a Link header with absolute URLs (GITHUB.md, section 12) -------------------------------------
+    # a Link header with absolute URLs (docs/github-protocol.md, section 12) -------------------------------------
     def paginate(self, query, items, wrap=None, auth="jwt"):
         per_page = max(1, min(int(query.get("per_page", ["30"])[0]), 100))
         page = max(1, int(query.get("page", ["1"])[0]))
@@ -390,7 +390,7 @@ class Handler(BaseHTTPRequestHandler):
         self.record(outcome="404")
         self.send_json(404, {"message": "Not Found"})
 
-    # -- The App's webhook (GITHUB.md, section 6) ----------------------------------------------------
+    # -- The App's webhook (docs/github-protocol.md, section 6) ----------------------------------------------------
     def hook_config(self):
         with LOCK:
             if self.command == "PATCH":

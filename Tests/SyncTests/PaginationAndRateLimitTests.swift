@@ -2,7 +2,7 @@ import Testing
 @testable import Sync
 
 /// The `Link` header and the rate-limit waits: the two rules of GitHub's REST API the backfill
-/// follows on every page (GITHUB.md, sections 12 and 13).
+/// follows on every page (docs/github-protocol.md, sections 12 and 13).
 struct LinkHeaderTests {
     @Test func takesTheNextURLAsGiven() {
         // GitHub's documented example.

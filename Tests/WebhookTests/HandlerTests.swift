@@ -3,7 +3,7 @@ import Testing
 @testable import Common
 @testable import Webhooks
 
-/// Each handler on GitHub's own example payloads (../shared/payloads), called as a plain function.
+/// Each handler on GitHub's own example payloads (Tests/Fixtures/payloads), called as a plain function.
 @Suite struct HandlerTests {
     func event(_ name: String, _ file: String) throws -> WebhookEvent {
         WebhookEvent(name: name, deliveryID: "d", payload: try JSONDocument(parsing: try examplePayload(file)).root)
@@ -73,7 +73,7 @@ import Testing
         #expect(summary["status"] == "completed")
         #expect(summary["conclusion"] == "success")
         #expect(summary["branch"] == "master")
-        #expect(summary["name"] == "")  // names can be empty (GITHUB.md, section 14)
+        #expect(summary["name"] == "")  // names can be empty (docs/github-protocol.md, section 14)
         #expect(summary["run_attempt"] == 1)
     }
 
@@ -97,7 +97,7 @@ import Testing
     @Test func everyExamplePayloadOfAHandledEventIsSummarized() throws {
         for (event, folder) in [("push", "push"), ("pull_request", "pull_request"), ("issues", "issues"),
                                 ("workflow_run", "workflow_run"), ("ping", "ping")] {
-            for file in try listJSONFiles(sharedDirectory + "/payloads/" + folder) {
+            for file in try listJSONFiles(payloadsDirectory + "/" + folder) {
                 let outcome = EventProcessor.outcome(of: try self.event(event, folder + "/" + file))
                 #expect(outcome.status == .processed, "\(folder)/\(file): \(outcome.error ?? "")")
             }

@@ -3,7 +3,7 @@ import Testing
 @testable import Webhooks
 
 @Suite struct PingMirrorTests {
-    /// The three shapes (GITHUB.md, section 5): repository hook, organization hook, and the
+    /// The three shapes (docs/github-protocol.md, section 5): repository hook, organization hook, and the
     /// example with an App id.
     @Test(arguments: ["ping/payload.json", "ping/with-organization.payload.json", "ping/with-app_id.payload.json"])
     func everyShapeRecordsItsHook(file: String) throws {

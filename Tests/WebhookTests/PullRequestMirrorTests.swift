@@ -2,7 +2,7 @@ import Testing
 @testable import Common
 @testable import Webhooks
 
-/// The pull-request mirror: correct whatever the order GitHub delivers in (GITHUB.md, section 3).
+/// The pull-request mirror: correct whatever the order GitHub delivers in (docs/github-protocol.md, section 3).
 @Suite struct PullRequestMirrorTests {
     /// A pull_request delivery body as GitHub shapes it (only the fields the mirror reads, plus context).
     func payload(action: String, title: String, state: String = "open", draft: Bool = false, merged: Bool = false,

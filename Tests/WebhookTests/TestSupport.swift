@@ -3,16 +3,15 @@ import Glibc
 @testable import Common
 @testable import Webhooks
 
-/// The repository's sibling `shared/` folder, where GitHub's example payloads live.
-let sharedDirectory: String = {
-    if let configured = getenv("HUBSYNC_SHARED_DIR") { return String(cString: configured) }
+/// GitHub's example bodies, kept in the repository (Tests/Fixtures/payloads/README.md).
+let payloadsDirectory: String = {
     let testFile = #filePath  // <repo>/Tests/WebhookTests/TestSupport.swift
     let repository = testFile.split(separator: "/").dropLast(3).joined(separator: "/")
-    return "/" + repository + "/../shared"
+    return "/" + repository + "/Tests/Fixtures/payloads"
 }()
 
 func examplePayload(_ relativePath: String) throws -> [UInt8] {
-    try readBytes(sharedDirectory + "/payloads/" + relativePath)
+    try readBytes(payloadsDirectory + "/" + relativePath)
 }
 
 let testSecret = "It's a Secret to Everybody"

@@ -7,14 +7,14 @@ public enum SyncMode: String, Sendable {
 }
 
 /// Everything the programs read from their environment, validated once at start and then passed
-/// down as a value (STYLE.md, house rule 6). Variables come from the process environment, which
+/// down as a value (docs/code-style.md, rule 6). Variables come from the process environment, which
 /// overrides the env-style file named by `HUBSYNC_CONFIG` (default `/etc/pulser-hub-sync/hubsync.env`).
 /// The `GITHUB_APP_*` names are those of the original Odoo module.
 public struct Configuration: Sendable {
     public static let defaultConfigPath = "/etc/pulser-hub-sync/hubsync.env"
     public static let defaultDatabasePath = "/var/lib/pulser-hub-sync/hubsync.db"
     public static let defaultKeyFilePath = "/var/lib/pulser-hub-sync/hubsync.key"
-    /// GitHub never sends more than 25 MB (GITHUB.md, section 3).
+    /// GitHub never sends more than 25 MB (docs/github-protocol.md, section 3).
     public static let defaultMaxBodyBytes = 25 * 1024 * 1024
     /// Measured (`make bench`, 2 cores): 16 threads in one process gave the most durable deliveries
     /// per second; 32 gave no more and double the memory that simultaneous 25 MiB bodies can take.

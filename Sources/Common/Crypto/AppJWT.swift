@@ -1,4 +1,4 @@
-/// The JSON Web Token a GitHub App signs to act as itself (GITHUB.md, section 7): RS256, `iat` 60 s
+/// The JSON Web Token a GitHub App signs to act as itself (docs/github-protocol.md, section 7): RS256, `iat` 60 s
 /// in the past against clock drift, `exp` 9 minutes ahead (under GitHub's 10-minute maximum, so a
 /// clock running slightly fast is still accepted), `iss` the client ID when set (GitHub's
 /// recommendation) or else the numeric App ID.

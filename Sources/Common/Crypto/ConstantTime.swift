@@ -1,7 +1,7 @@
 /// Compares two byte strings in time that depends only on their lengths, never on where they
 /// first differ: every byte pair is XORed into one accumulator and the loop never exits early
 /// (no `break`, no `return` inside it, no short-circuit `&&`). GitHub asks integrators to compare
-/// signatures this way (GITHUB.md, section 2). Lengths are public (a digest is always 32 bytes), so
+/// signatures this way (docs/github-protocol.md, section 2). Lengths are public (a digest is always 32 bytes), so
 /// a length mismatch may return at once.
 public func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
     constantTimeEquals(lhs[...], rhs[...])

@@ -1,5 +1,5 @@
 /// The `X-Hub-Signature-256` header: `sha256=` and 64 lower-case hex digits of
-/// HMAC-SHA256(secret, exact raw body) (GITHUB.md, section 2). Anything else, including upper-case
+/// HMAC-SHA256(secret, exact raw body) (docs/github-protocol.md, section 2). Anything else, including upper-case
 /// hex and the legacy `sha1=` form, never comes from a correctly configured hook and is refused.
 public struct HubSignature: Sendable, Equatable {
     public static let prefix = "sha256="

@@ -2,7 +2,7 @@ import Glibc
 
 /// Plain CGI (RFC 3875): one request from the environment and stdin, the answer on stdout, then
 /// exit. The same program runs this way when started without a listening socket on fd 0, which
-/// also makes it a test harness (STACK.md, fact 6).
+/// also makes it a test harness (docs/stack-notes.md, fact 6).
 enum CGIGateway {
     static func serveOne(_ cycle: RequestCycle, environment: [String: String]) {
         cycle.run(

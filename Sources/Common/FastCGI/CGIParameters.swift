@@ -1,7 +1,7 @@
 /// Turns CGI/FastCGI parameters (RFC 3875) into an `HTTPRequest`: `HTTP_X_GITHUB_EVENT` becomes
 /// the header `x-github-event`, `CONTENT_TYPE` and `CONTENT_LENGTH` become `content-type` and
 /// `content-length`. nginx passes `REQUEST_METHOD`, `DOCUMENT_URI` and `QUERY_STRING` only through
-/// `fastcgi_params` (STACK.md, fact 8), which our configuration includes.
+/// `fastcgi_params` (docs/stack-notes.md, fact 8), which our configuration includes.
 public enum CGIParameters {
     public static func request(from parameters: [String: String], body: [UInt8]) -> HTTPRequest {
         var headers: [String: String] = [:]

@@ -12,7 +12,7 @@ extension HTTPResponseError {
 }
 
 /// Turns any error into the answer and the detail for the request's log line. Storage that is
-/// unavailable answers 503 so GitHub records a failure that can be redelivered (GITHUB.md,
+/// unavailable answers 503 so GitHub records a failure that can be redelivered (docs/github-protocol.md,
 /// section 3); anything unexpected is a bare 500 whose detail goes only to the log.
 public func errorResponse(for error: Error) -> (response: HTTPResponse, logDetail: String) {
     switch error {

@@ -27,7 +27,7 @@ public struct SocketError: Error, CustomStringConvertible {
 }
 
 /// Binds and listens. A unix socket gets an explicit mode (and group), because nginx workers run as
-/// another user and answer 502 when they cannot connect (STACK.md, fact 7).
+/// another user and answer 502 when they cannot connect (docs/stack-notes.md, fact 7).
 public func openListeningSocket(_ address: SocketAddress, mode: mode_t, group: String?, backlog: Int32 = 1024) throws -> Int32 {
     switch address {
     case .unix(let path):

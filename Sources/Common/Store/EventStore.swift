@@ -47,7 +47,7 @@ public final class EventStore {
     /// of it may be acknowledged.
     ///
     /// A delivery already stored is left as it was, including its first body: GitHub reuses the
-    /// delivery GUID on redelivery (GITHUB.md, section 4).
+    /// delivery GUID on redelivery (docs/github-protocol.md, section 4).
     public func commit(_ items: [WriteItem]) throws -> [WriteResult] {
         try database.writeLock.withLock {
             try connection.inTransaction {

@@ -1,7 +1,7 @@
 /// Group commit: request threads hand their verified rows to this one writer thread, which commits
 /// whatever is queued in one transaction and one fsync, then wakes each request only after that
 /// commit. With `synchronous=FULL` one commit per delivery is bounded by fsync (about 3.5k/s on
-/// the project's machines, STACK.md); a batch per fsync lifts that bound to the FastCGI hop.
+/// the project's machines, docs/stack-notes.md); a batch per fsync lifts that bound to the FastCGI hop.
 ///
 /// There is no artificial wait: when the queue is empty the writer sleeps, and the first row to
 /// arrive is committed at once; rows that arrive during a commit form the next batch. Writers of

@@ -120,7 +120,7 @@ public enum Migrations {
                 PRIMARY KEY (repository, number)
             );
             """),
-        // Workflow runs by run id, which stays the same across re-runs (GITHUB.md, section 14).
+        // Workflow runs by run id, which stays the same across re-runs (docs/github-protocol.md, section 14).
         Migration(name: "create-workflow-runs", sql: """
             CREATE TABLE workflow_runs (
                 run_id INTEGER PRIMARY KEY,

@@ -65,7 +65,7 @@ public struct WorkflowRunRecord: Sendable, Equatable {
 }
 
 /// An issue as the mirror keeps it. Nil fields were absent from the payload and keep what the
-/// mirror knew (payloads vary by action and by GitHub release, GITHUB.md section 14).
+/// mirror knew (payloads vary by action and by GitHub release, docs/github-protocol.md section 14).
 public struct IssueRecord: Sendable, Equatable {
     public var repository: String
     public var number: Int64
@@ -185,7 +185,7 @@ public struct InstallationRepository: Sendable, Equatable {
     }
 }
 
-/// A webhook as its `ping` describes it (GITHUB.md, section 5).
+/// A webhook as its `ping` describes it (docs/github-protocol.md, section 5).
 public struct HookRecord: Sendable, Equatable {
     public var hookID: Int64
     public var hookType: String?

@@ -1,5 +1,5 @@
 /// The mirror tables: all of their SQL. Rule for every object: an older delivery never overwrites
-/// newer state (GitHub delivers out of order and late, GITHUB.md section 3): the newer `updated_at`
+/// newer state (GitHub delivers out of order and late, docs/github-protocol.md section 3): the newer `updated_at`
 /// wins, and on a tie the delivery received later (the larger event id) wins. Applying the same
 /// delivery twice therefore changes nothing the second time.
 public final class MirrorStore {

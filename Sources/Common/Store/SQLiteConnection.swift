@@ -16,7 +16,7 @@ public final class SQLiteConnection {
     public let path: String
 
     /// Opens (creating it 0600 if absent) the database at `path`. The busy timeout is set before
-    /// anything else touches the file, since several workers open it at once (STACK.md, fact 11).
+    /// anything else touches the file, since several workers open it at once (docs/stack-notes.md, fact 11).
     public init(path: String, busyTimeoutMilliseconds: Int) throws(SQLiteError) {
         self.path = path
         // Create a missing file ourselves so that its mode is 0600 whatever the umask; SQLite gives
@@ -219,5 +219,5 @@ public final class SQLiteStatement {
     }
 }
 
-/// SQLITE_TRANSIENT is a macro that Swift does not import (STACK.md, fact 3).
+/// SQLITE_TRANSIENT is a macro that Swift does not import (docs/stack-notes.md, fact 3).
 private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

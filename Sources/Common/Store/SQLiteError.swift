@@ -1,7 +1,7 @@
 internal import CSQLite
 
 /// A failed SQLite call: the extended result code, SQLite's message and the statement text. Bound
-/// values are never included, since they may be secrets or payloads (STYLE.md, section 2).
+/// values are never included, since they may be secrets or payloads (docs/code-style.md, rule 5).
 public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public let code: Int32
     public let message: String

@@ -2,7 +2,7 @@ import Glibc
 
 /// A blocking `flock()` on a file beside the database, held around each write transaction.
 /// SQLite's own busy handler sleeps 1, 2, 5 ... 100 ms between tries, which gave writer processes
-/// worst cases of a second; queueing in the kernel instead gave 13-105 ms (STACK.md, fact 12).
+/// worst cases of a second; queueing in the kernel instead gave 13-105 ms (docs/stack-notes.md, fact 12).
 /// The busy timeout still guards against writers that do not take this lock (another tool).
 public final class WriteLock {
     private let fd: Int32

@@ -29,7 +29,7 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
 /// Writes one JSON object per line to stderr. Callers pass only what is safe to log: never a
 /// secret, a token or a payload. Writes go straight to fd 2 with one `write` call per line, so
 /// lines from several worker processes never interleave (and `stderr` is not concurrency-safe
-/// in Swift 6, STACK.md fact 4).
+/// in Swift 6, docs/stack-notes.md fact 4).
 public struct Logger: Sendable {
     public let minimumLevel: LogLevel
     public let program: String

@@ -1,7 +1,7 @@
 import Glibc
 
 /// A point in time with microsecond resolution, in UTC. Deliberately not Foundation's `Date`: the
-/// FastCGI programs stay free of Foundation so that their static binaries stay small (STACK.md, 10).
+/// FastCGI programs stay free of Foundation so that their static binaries stay small (docs/stack-notes.md, 10).
 public struct Timestamp: Sendable, Hashable, Comparable {
     public let microsecondsSinceEpoch: Int64
 
@@ -28,7 +28,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     }
 
     /// Parses GitHub's ISO-8601 forms: `2016-07-11T22:14:10Z`, with fractional seconds, or with an
-    /// offset such as `-04:00` (GITHUB.md, section 14). Nil for anything else.
+    /// offset such as `-04:00` (docs/github-protocol.md, section 14). Nil for anything else.
     public init?(iso8601 text: String) {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20, bytes[4] == 45, bytes[7] == 45, bytes[10] == 84 || bytes[10] == 32, bytes[13] == 58, bytes[16] == 58

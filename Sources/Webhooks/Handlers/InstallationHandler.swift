@@ -1,7 +1,7 @@
 import Common
 
 /// `installation` (every App receives it): the integration's status, account, repository
-/// selection, permissions and events, and the repositories it lists (GITHUB.md, section 14).
+/// selection, permissions and events, and the repositories it lists (docs/github-protocol.md, section 14).
 @Sendable func handleInstallation(_ event: WebhookEvent) throws(HandlerError) -> HandlerResult {
     let installation = try event.payload.requiredObject("installation")
     let installationID = try installation.requiredInt("id")

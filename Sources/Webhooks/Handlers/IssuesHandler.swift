@@ -1,6 +1,6 @@
 import Common
 
-/// `issues`: some examples (`pinned`) carry an issue without `state` (GITHUB.md, section 14).
+/// `issues`: some examples (`pinned`) carry an issue without `state` (docs/github-protocol.md, section 14).
 @Sendable func summarizeIssues(_ event: WebhookEvent) throws(HandlerError) -> JSONValue {
     let issue = try event.payload.requiredObject("issue")
     return [
@@ -14,7 +14,7 @@ import Common
 /// `issues`: the summary, and the issue's latest state for the mirror. `deleted` leaves a tombstone;
 /// `transferred` (sent for the source repository, with `changes.new_issue` and
 /// `changes.new_repository`) tombstones the source and says where it went; the destination receives
-/// its own `opened` (GITHUB.md, section 14).
+/// its own `opened` (docs/github-protocol.md, section 14).
 @Sendable func handleIssues(_ event: WebhookEvent) throws(HandlerError) -> HandlerResult {
     let summary = try summarizeIssues(event)
     let issue = try event.payload.requiredObject("issue")

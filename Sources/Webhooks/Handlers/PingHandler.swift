@@ -1,6 +1,6 @@
 import Common
 
-/// `ping` (GITHUB.md, section 5): three shapes exist (App hooks carry only `zen`, `hook_id` and
+/// `ping` (docs/github-protocol.md, section 5): three shapes exist (App hooks carry only `zen`, `hook_id` and
 /// `hook`; repository and organization hooks add `repository`, `organization`, `sender`).
 @Sendable func summarizePing(_ event: WebhookEvent) throws(HandlerError) -> JSONValue {
     let payload = event.payload

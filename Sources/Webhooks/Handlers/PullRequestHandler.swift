@@ -1,6 +1,6 @@
 import Common
 
-/// `pull_request`: a merge is `closed` with `merged: true` (GITHUB.md, section 14).
+/// `pull_request`: a merge is `closed` with `merged: true` (docs/github-protocol.md, section 14).
 @Sendable func summarizePullRequest(_ event: WebhookEvent) throws(HandlerError) -> JSONValue {
     let pullRequest = try event.payload.requiredObject("pull_request")
     let number: Int64

@@ -1,6 +1,6 @@
 import Common
 
-/// `push` (GITHUB.md, section 14): no action; `head_commit` is null when the ref was deleted.
+/// `push` (docs/github-protocol.md, section 14): no action; `head_commit` is null when the ref was deleted.
 @Sendable func summarizePush(_ event: WebhookEvent) throws(HandlerError) -> JSONValue {
     let payload = event.payload
     let ref = try payload.requiredString("ref")

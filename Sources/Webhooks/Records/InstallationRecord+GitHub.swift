@@ -4,7 +4,7 @@ extension InstallationRecord {
     /// An installation object as GitHub sends it, in an `installation` webhook or from
     /// `GET /app/installations[/{id}]`, with the status the caller decided (webhooks: from the
     /// action; the REST API: from `suspended_at`). An enterprise account has `slug`, not `login`,
-    /// and `target_type` is the account kind to trust (GITHUB.md, section 9).
+    /// and `target_type` is the account kind to trust (docs/github-protocol.md, section 9).
     public init?(gitHub installation: JSONNode, status: String) {
         guard let installationID = installation["id"]?.int64Value else { return nil }
         let account = installation["account"]

@@ -3,7 +3,7 @@ import Common
 extension IssueRecord {
     /// An issue object as GitHub sends it, in an `issues` webhook or from
     /// `GET /repos/{owner}/{repo}/issues`. Fields the object lacks stay nil, so that the mirror keeps
-    /// what it knew (some webhook examples carry an issue without `state`, GITHUB.md section 14).
+    /// what it knew (some webhook examples carry an issue without `state`, docs/github-protocol.md section 14).
     public init?(gitHub issue: JSONNode, repository: String, isDeleted: Bool = false, transferredTo: String? = nil) {
         guard let number = issue["number"]?.int64Value, let updatedAt = issue.gitHubTime("updated_at") else { return nil }
         self.init(

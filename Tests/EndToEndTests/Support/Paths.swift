@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where the repository, the built programs and the shared payloads are.
+/// Where the repository, the built programs and the payload fixtures are.
 enum Paths {
     static let repository: String = {
         // <repo>/Tests/EndToEndTests/Support/Paths.swift
@@ -13,10 +13,13 @@ enum Paths {
 
     static func program(_ name: String) -> String { binDirectory + "/" + name }
 
-    static let shared: String = ProcessInfo.processInfo.environment["HUBSYNC_SHARED_DIR"] ?? repository + "/../shared"
+    /// GitHub's example bodies, kept in the repository (Tests/Fixtures/payloads/README.md).
+    static let payloads: String = repository + "/Tests/Fixtures/payloads"
+
+    static func payloadPath(_ relative: String) -> String { payloads + "/" + relative }
 
     static func payload(_ relative: String) throws -> [UInt8] {
-        Array(try Data(contentsOf: URL(fileURLWithPath: shared + "/payloads/" + relative)))
+        Array(try Data(contentsOf: URL(fileURLWithPath: payloadPath(relative))))
     }
 
     /// Test runs live under var/ (ignored by git), on the repository's disk, where chattr works.

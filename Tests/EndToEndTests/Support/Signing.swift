@@ -7,7 +7,7 @@ func signature(_ body: [UInt8], secret: String) -> String {
     HubSignature.header(for: body, secret: Array(secret.utf8))
 }
 
-/// The headers GitHub sends with a delivery (GITHUB.md, section 1).
+/// The headers GitHub sends with a delivery (docs/github-protocol.md, section 1).
 func deliveryHeaders(event: String, body: [UInt8], id: String, secret: String,
                      contentType: String = "application/json", hookID: String = "4242") -> [(String, String)] {
     [("Content-Type", contentType), ("X-GitHub-Event", event), ("X-GitHub-Delivery", id),

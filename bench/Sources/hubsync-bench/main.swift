@@ -7,7 +7,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     switch arguments.first {
     case "micro":
-        try Micro.run(payloadPath: arguments.count > 1 ? arguments[1] : "../shared/payloads/push/payload.json")
+        try Micro.run(payloadPath: arguments.count > 1 ? arguments[1] : "Tests/Fixtures/payloads/push/payload.json")
     case "sqlite":
         try SQLiteBench.run(Array(arguments.dropFirst()))
     case "generate":
