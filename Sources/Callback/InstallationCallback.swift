@@ -108,7 +108,7 @@ struct InstallationCallback {
             case .network, .timedOut, .server: throw CallbackError.gitHubUnreachable
             case .rateLimited(let resetAt, let retryAfter):
                 let retryAt = retryAfter.map { services.now().adding(seconds: Int64($0)) }
-                    ?? resetAt.map { Timestamp(microsecondsSinceEpoch: $0 * 1_000_000) }
+                    ?? resetAt.flatMap { Timestamp(secondsSinceEpoch: $0) }
                 throw CallbackError.rateLimited(retryAt: retryAt.map { String($0.iso8601.prefix(16)).replacingT() })
             case .configuration(let what): throw CallbackError.notConfigured(detail: what)
             case .http(let status, _) where status == 404 || status == 403 || status == 401:

@@ -21,7 +21,7 @@ public enum GitHubError: Error, Equatable, CustomStringConvertible {
         case .server(let status): "GitHub answered \(status)"
         case .rateLimited(let resetAt, let retryAfter):
             if let retryAfter { "GitHub rate limit: retry after \(retryAfter) s" }
-            else if let resetAt { "GitHub rate limit: resets at \(Timestamp(microsecondsSinceEpoch: resetAt * 1_000_000).iso8601)" }
+            else if let resetAt { "GitHub rate limit: resets at \(Timestamp(secondsSinceEpoch: resetAt)?.iso8601 ?? "a time out of range (\(resetAt))")" }
             else { "GitHub rate limit" }
         case .http(let status, let message): "GitHub answered \(status): \(message)"
         case .invalidResponse(let reason): "unexpected answer from GitHub: \(reason)"

@@ -129,7 +129,7 @@ public final class Backfill {
             }
         }
         let records = installations.compactMap { installation in
-            InstallationRecord(gitHub: installation, status: installation["suspended_at"]?.stringValue == nil ? "active" : "suspended")
+            try? InstallationRecord(gitHub: installation, status: installation["suspended_at"]?.stringValue == nil ? "active" : "suspended")
         }
         try store.savePage(runKey: runKey, part: part, items: records.count, changes: records.map { .installation($0) }, nextURL: nil)
     }
@@ -180,7 +180,7 @@ public final class Backfill {
         let perPage = "per_page=\(options.perPage)"
         let pulls = try readListing(part: "\(repository)/pulls", runKey: runKey, installationID: installationID,
                                     firstURL: "/repos/\(repository)/pulls?state=all&sort=updated&direction=desc&\(perPage)") { json in
-            let records = (json.arrayValue ?? []).compactMap { PullRequestRecord(gitHub: $0, repository: repository) }
+            let records = (json.arrayValue ?? []).compactMap { try? PullRequestRecord(gitHub: $0, repository: repository) }
             // Newest update first: once a page reaches past `since`, the next pages hold only older ones.
             let reachedSince = since.map { since in records.contains { $0.updatedAt < since.iso8601 } } ?? false
             return (records.map { .pullRequest($0) }, reachedSince)
@@ -190,7 +190,7 @@ public final class Backfill {
                                      firstURL: "/repos/\(repository)/issues?state=all&sort=updated&direction=desc&\(perPage)\(issueFilter)") { json in
             // The issues listing includes pull requests (with a `pull_request` member): those are read above.
             let records = (json.arrayValue ?? []).filter { $0["pull_request"] == nil }
-                .compactMap { IssueRecord(gitHub: $0, repository: repository) }
+                .compactMap { try? IssueRecord(gitHub: $0, repository: repository) }
             return (records.map { .issue($0) }, false)
         }
         // Runs can be filtered by creation only; a run created up to a day before `since` may have
@@ -198,7 +198,7 @@ public final class Backfill {
         let runFilter = since.map { "&created=%3E%3D\(isoSeconds($0.adding(seconds: -86_400)))" } ?? ""
         let runs = try readListing(part: "\(repository)/runs", runKey: runKey, installationID: installationID,
                                    firstURL: "/repos/\(repository)/actions/runs?\(perPage)\(runFilter)") { json in
-            let records = (json["workflow_runs"]?.arrayValue ?? []).compactMap { WorkflowRunRecord(gitHub: $0, repository: repository) }
+            let records = (json["workflow_runs"]?.arrayValue ?? []).compactMap { try? WorkflowRunRecord(gitHub: $0, repository: repository) }
             return (records.map { .workflowRun($0) }, false)
         }
         summary.pullRequests += pulls.items

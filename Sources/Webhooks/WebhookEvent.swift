@@ -18,10 +18,13 @@ public struct WebhookEvent: Sendable {
 /// A handler that cannot make sense of a payload; the event is left `failed` with this text.
 public enum HandlerError: Error, Equatable, CustomStringConvertible {
     case missingField(String)
+    /// A number or a time that no GitHub object holds (past Int64, before year 1, after 9999).
+    case outOfRange(String)
 
     public var description: String {
         switch self {
         case .missingField(let path): "payload has no \(path)"
+        case .outOfRange(let path): "payload's \(path) is out of range"
         }
     }
 }
@@ -52,10 +55,18 @@ extension JSONNode {
     /// A GitHub timestamp at `path`, normalized to `Timestamp.iso8601` (fixed width, so text order
     /// is time order). Payloads mix ISO strings, with offsets or fractions, and Unix seconds
     /// (push's `repository.pushed_at`, some `installation.updated_at`; docs/github-protocol.md section 14).
-    func gitHubTime(_ path: String...) -> String? {
-        let node = value(at: path)
-        if let seconds = node?.int64Value { return Timestamp(microsecondsSinceEpoch: seconds * 1_000_000).iso8601 }
-        return node?.stringValue.flatMap { Timestamp(iso8601: $0)?.iso8601 }
+    /// A number that is no time at all (past Int64, or outside years 1 to 9999) is an
+    /// `outOfRange` error: guessing a time for it would misorder the mirror.
+    /// `object` names the node in the error (`pull_request`), for the admin who reads it.
+    func gitHubTime(_ path: String..., in object: String? = nil) throws(HandlerError) -> String? {
+        guard let node = value(at: path) else { return nil }
+        if node.numberText != nil {
+            guard let seconds = node.int64Value, let time = Timestamp(secondsSinceEpoch: seconds) else {
+                throw .outOfRange(((object.map { [$0] } ?? []) + path).joined(separator: "."))
+            }
+            return time.iso8601
+        }
+        return node.stringValue.flatMap { Timestamp(iso8601: $0)?.iso8601 }
     }
 
     /// The value as JSON, or null when absent, for summaries that report what is there.

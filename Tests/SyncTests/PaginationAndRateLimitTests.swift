@@ -1,5 +1,6 @@
 import Testing
 @testable import Sync
+import GitHub
 
 /// The `Link` header and the rate-limit waits: the two rules of GitHub's REST API the backfill
 /// follows on every page (docs/github-protocol.md, sections 12 and 13).
@@ -46,5 +47,22 @@ struct RateLimitWaitTests {
             RateLimitWait.seconds(resetAt: nil, retryAfterSeconds: nil, now: 0, attempt: $0)
         }
         #expect(waits == [60, 120, 240, 480, 960, nil])
+    }
+}
+
+/// GitHub's headers are outside values: a reset at 2^63 or in year -292 billion is a clamped wait.
+struct RateLimitWaitRangeTests {
+    @Test func extremeHeadersGiveBoundedWaits() {
+        let now: Int64 = 1_764_151_977
+        #expect(RateLimitWait.seconds(resetAt: .max, retryAfterSeconds: nil, now: now, attempt: 1) == RateLimitWait.longestWaitSeconds)
+        #expect(RateLimitWait.seconds(resetAt: .min, retryAfterSeconds: nil, now: now, attempt: 1) == 1)
+        #expect(RateLimitWait.seconds(resetAt: .max, retryAfterSeconds: nil, now: .min, attempt: 1) == RateLimitWait.longestWaitSeconds)
+        #expect(RateLimitWait.seconds(resetAt: nil, retryAfterSeconds: .max, now: now, attempt: 1) == RateLimitWait.longestWaitSeconds)
+        #expect(RateLimitWait.seconds(resetAt: nil, retryAfterSeconds: .min, now: now, attempt: 1) == 1)
+    }
+
+    @Test func aResetOutOfRangeIsDescribedNotTrapped() {
+        #expect(GitHubError.rateLimited(resetAt: .max, retryAfterSeconds: nil).description.contains("out of range"))
+        #expect(GitHubError.rateLimited(resetAt: 1_764_151_977, retryAfterSeconds: nil).description.contains("2025-11-26T10:12:57"))
     }
 }

@@ -15,6 +15,21 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     public var secondsSinceEpoch: Int64 { microsecondsSinceEpoch / 1_000_000 }
 
+    /// The range of times this program represents: years 1 to 9999, what the fixed-width ISO text
+    /// holds. Numbers from payloads, headers and GitHub's answers are checked against it, so that
+    /// `10000000000000` seconds is an error, not an overflow that traps the process
+    /// (docs/code-style.md, rule 10).
+    public static let earliestSeconds: Int64 = -62_135_596_800  // 0001-01-01T00:00:00Z
+    public static let latestSeconds: Int64 = 253_402_300_799    // 9999-12-31T23:59:59Z
+    public static let earliest = Timestamp(microsecondsSinceEpoch: earliestSeconds * 1_000_000)
+    public static let latest = Timestamp(microsecondsSinceEpoch: latestSeconds * 1_000_000)
+
+    /// Unix seconds from outside (a payload's `pushed_at`, a rate limit's reset); nil outside years 1 to 9999.
+    public init?(secondsSinceEpoch seconds: Int64) {
+        guard (Timestamp.earliestSeconds...Timestamp.latestSeconds).contains(seconds) else { return nil }
+        self.init(microsecondsSinceEpoch: seconds * 1_000_000)
+    }
+
     /// ISO-8601 UTC with milliseconds, e.g. `2026-11-26T10:12:57.123Z`. Fixed width, so the text
     /// sorts in time order, which is why the store keeps times in this form.
     public var iso8601: String {
@@ -76,11 +91,21 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         parts.tm_min = Int32(minute)
         parts.tm_sec = Int32(second)
         let seconds = Int64(timegm(&parts)) - Int64(offsetSeconds)
+        guard Timestamp(secondsSinceEpoch: seconds) != nil else { return nil }
         self.init(microsecondsSinceEpoch: seconds * 1_000_000 + Int64(microseconds))
     }
 
+    /// `self` moved by `seconds`, saturating at `earliest` and `latest`: a `Retry-After` or an
+    /// `expires_in` of 2^63 becomes the far end of time, never an overflow.
     public func adding(seconds: Int64) -> Timestamp {
-        Timestamp(microsecondsSinceEpoch: microsecondsSinceEpoch + seconds * 1_000_000)
+        adding(microseconds: seconds.clamped(to: -Timestamp.latestSeconds * 2...Timestamp.latestSeconds * 2) * 1_000_000)
+    }
+
+    /// The same in microseconds, saturating.
+    public func adding(microseconds: Int64) -> Timestamp {
+        let (sum, overflow) = microsecondsSinceEpoch.addingReportingOverflow(microseconds)
+        let result = overflow ? (microseconds > 0 ? Timestamp.latest : Timestamp.earliest) : Timestamp(microsecondsSinceEpoch: sum)
+        return min(max(result, Timestamp.earliest), Timestamp.latest)
     }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
@@ -89,8 +114,12 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     /// Time elapsed since `self`, in milliseconds, for log lines.
     public func millisecondsUntil(_ later: Timestamp) -> Double {
-        Double(later.microsecondsSinceEpoch - microsecondsSinceEpoch) / 1_000
+        (Double(later.microsecondsSinceEpoch) - Double(microsecondsSinceEpoch)) / 1_000
     }
+}
+
+public extension Comparable {
+    func clamped(to range: ClosedRange<Self>) -> Self { min(max(self, range.lowerBound), range.upperBound) }
 }
 
 private func pad(_ value: Int, _ width: Int) -> String {

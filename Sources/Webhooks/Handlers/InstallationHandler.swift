@@ -18,7 +18,7 @@ import Common
     case "deleted": status = "deleted"
     default: return HandlerResult(summary: summary, isSkipped: true)
     }
-    guard let record = InstallationRecord(gitHub: installation, status: status) else { return HandlerResult(summary: summary) }
+    guard let record = try InstallationRecord(gitHub: installation, status: status) else { return HandlerResult(summary: summary) }
     var changes: [MirrorChange] = [.installation(record)]
     let repositories = InstallationRepository.list(event.payload["repositories"])
     if !repositories.isEmpty {

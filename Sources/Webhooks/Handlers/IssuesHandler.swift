@@ -24,7 +24,7 @@ import Common
        let newNumber = event.payload["changes"]["new_issue"]["number"]?.int64Value {
         transferredTo = "\(destination)#\(newNumber)"
     }
-    guard let record = IssueRecord(gitHub: issue, repository: repository,
+    guard let record = try IssueRecord(gitHub: issue, repository: repository,
                                    isDeleted: event.action == "deleted" || event.action == "transferred",
                                    transferredTo: transferredTo)
     else { return HandlerResult(summary: summary) }

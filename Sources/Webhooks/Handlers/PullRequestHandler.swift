@@ -20,7 +20,7 @@ import Common
     let summary = try summarizePullRequest(event)
     let pullRequest = try event.payload.requiredObject("pull_request")
     guard let repository = event.payload["repository"]["full_name"]?.stringValue,
-          let record = PullRequestRecord(gitHub: pullRequest, repository: repository, number: summary["number"]?.int64Value)
+          let record = try PullRequestRecord(gitHub: pullRequest, repository: repository, number: summary["number"]?.int64Value)
     else { return HandlerResult(summary: summary) }
     return HandlerResult(summary: summary, changes: [.pullRequest(record)])
 }

@@ -42,7 +42,7 @@ import Common
         isCreated: payload["created"]?.boolValue, isDeleted: payload["deleted"]?.boolValue,
         commitCount: payload["commits"]?.arrayValue?.count ?? 0, headCommitID: headCommit?["id"]?.stringValue,
         headCommitMessage: headCommit?["message"]?.stringValue.map { firstLine($0) }, pusher: payload["pusher"]["name"]?.stringValue,
-        pushedAt: payload.gitHubTime("repository", "pushed_at"))
+        pushedAt: try payload.gitHubTime("repository", "pushed_at"))
     return HandlerResult(summary: summary, changes: [.push(record)])
 }
 

@@ -20,7 +20,7 @@ import Common
     let summary = try summarizeWorkflowRun(event)
     let run = try event.payload.requiredObject("workflow_run")
     guard let repository = event.payload["repository"]["full_name"]?.stringValue,
-          let record = WorkflowRunRecord(gitHub: run, repository: repository)
+          let record = try WorkflowRunRecord(gitHub: run, repository: repository)
     else { return HandlerResult(summary: summary) }
     return HandlerResult(summary: summary, changes: [.workflowRun(record)])
 }

@@ -5,7 +5,7 @@ extension InstallationRecord {
     /// `GET /app/installations[/{id}]`, with the status the caller decided (webhooks: from the
     /// action; the REST API: from `suspended_at`). An enterprise account has `slug`, not `login`,
     /// and `target_type` is the account kind to trust (docs/github-protocol.md, section 9).
-    public init?(gitHub installation: JSONNode, status: String) {
+    public init?(gitHub installation: JSONNode, status: String) throws(HandlerError) {
         guard let installationID = installation["id"]?.int64Value else { return nil }
         let account = installation["account"]
         self.init(
@@ -14,7 +14,7 @@ extension InstallationRecord {
             repositorySelection: installation["repository_selection"]?.stringValue,
             permissions: installation["permissions"]?.value.jsonText, events: installation["events"]?.value.jsonText,
             status: status, suspendedAt: installation["suspended_at"]?.stringValue,
-            updatedAt: installation.gitHubTime("updated_at") ?? "")
+            updatedAt: try installation.gitHubTime("updated_at", in: "installation") ?? "")
     }
 }
 
