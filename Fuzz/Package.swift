@@ -5,7 +5,8 @@ import PackageDescription
 // own so that the fuzzer's flags (-sanitize=fuzzer,address) never reach the product build. Each
 // target runs one property from the main package's FuzzChecks, which `make test` also runs over
 // the seed corpus in Fuzz/Corpus.
-let fuzzTargets = ["FuzzSignatureHeader", "FuzzFormDecoding", "FuzzPayloadSummary", "FuzzQueryAndCookie", "FuzzConfigFile"]
+let fuzzTargets = ["FuzzSignatureHeader", "FuzzFormDecoding", "FuzzPayloadSummary", "FuzzQueryAndCookie", "FuzzConfigFile",
+                   "FuzzEventHandlers"]
 
 let package = Package(
     name: "hubsync-fuzz",

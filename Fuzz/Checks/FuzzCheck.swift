@@ -10,7 +10,8 @@ public struct FuzzCheck: Sendable {
     public let name: String
     public let check: @Sendable ([UInt8]) -> String?
 
-    public static let all: [FuzzCheck] = [.signatureHeader, .formDecoding, .payloadSummary, .queryAndCookie, .configFile]
+    public static let all: [FuzzCheck] = [.signatureHeader, .formDecoding, .payloadSummary, .queryAndCookie, .configFile,
+                                           .eventHandlers]
 }
 
 /// The body of every `LLVMFuzzerTestOneInput`: a broken property is a crash, which libFuzzer saves.

@@ -1,0 +1,6 @@
+import FuzzChecks
+import FuzzDriver
+
+@main enum FuzzEventHandlers {
+    static func main() { runLibFuzzer(.eventHandlers) }
+}
