@@ -14,6 +14,19 @@ static inline int csystem_ppoll_one(int fd, short events, const sigset_t *mask) 
     return ppoll(&entry, 1, NULL, mask);
 }
 
+static inline int csystem_ppoll_one_timeout(int fd, short events, long milliseconds, const sigset_t *mask) {
+    struct pollfd entry = { .fd = fd, .events = events, .revents = 0 };
+    struct timespec timeout = { .tv_sec = milliseconds / 1000, .tv_nsec = (milliseconds % 1000) * 1000000L };
+    return ppoll(&entry, 1, &timeout, mask);
+}
+
+#include <fcntl.h>
+#include <unistd.h>
+
+static inline int csystem_pipe_nonblocking(int fds[2]) {
+    return pipe2(fds, O_NONBLOCK | O_CLOEXEC);
+}
+
 static inline int csystem_set_parent_death_signal(int signal) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0);
 }

@@ -30,55 +30,46 @@ public struct EventProcessor {
     /// Decodes a stored body and runs its handlers; a body that no longer decodes fails the event.
     @discardableResult
     private func processStored(_ stored: StoredEvent) -> EventOutcome {
-        let payload: JSONNode
-        do {
-            payload = try WebhookPayload(body: stored.body, encoding: PayloadEncoding(rawValue: stored.contentType) ?? .json).root
-        } catch {
-            let outcome = EventOutcome(status: .failed, error: error.publicMessage)
-            services.writer.recordOutcome(id: stored.id, outcome, at: services.now())
-            return outcome
+        switch EventProcessor.decode(stored) {
+        case .success(let event): return process(id: stored.id, event)
+        case .failure(let failure):
+            services.writer.recordOutcome(id: stored.id, failure.outcome, at: services.now())
+            return failure.outcome
         }
-        return process(id: stored.id, WebhookEvent(name: stored.event, deliveryID: stored.deliveryID, payload: payload))
+    }
+
+    /// A stored delivery as handlers see it, or the failed outcome of a body that no longer decodes.
+    static func decode(_ stored: StoredEvent) -> Result<WebhookEvent, EventOutcomeFailure> {
+        do {
+            let payload = try WebhookPayload(body: stored.body, encoding: PayloadEncoding(rawValue: stored.contentType) ?? .json).root
+            return .success(WebhookEvent(name: stored.event, deliveryID: stored.deliveryID, payload: payload))
+        } catch {
+            return .failure(EventOutcomeFailure(outcome: EventOutcome(status: .failed, error: error.publicMessage)))
+        }
     }
 
     /// A summary is a small JSON object: whatever a handler copies from a payload (a 25 MiB `zen`,
     /// a huge title), each string is cut to this many characters.
-    static let summaryStringLimit = 256
+    public static let summaryStringLimit = 256
 
-    static func outcome(of event: WebhookEvent) -> EventOutcome {
+    /// Runs the event's handler. `attempt` (1 for the first try) and `injectingFaults` serve the
+    /// failure injection of test builds only (`TestFault`); a release build has no such code.
+    public static func outcome(of event: WebhookEvent, attempt: Int = 1, injectingFaults: Bool = false) -> EventOutcome {
         guard let handler = eventHandlers[event.name] else { return EventOutcome(status: .skipped) }
         do {
+            #if DEBUG
+            if injectingFaults { try TestFault.inject(into: event, attempt: attempt) }
+            #endif
             let result = try handler(event)
             return EventOutcome(status: result.isSkipped ? .skipped : .processed,
                                 summary: result.summary.cappingStrings(at: summaryStringLimit), changes: result.changes)
         } catch {
-            return EventOutcome(status: .failed, error: error.description)
+            return EventOutcome(status: .failed, error: error.description, isRetryable: error.isRetryable)
         }
     }
+}
 
-    /// Handles events left `pending` by a crash between an answer and its outcome. Only events
-    /// received before this process started are taken, so that an event another live worker is
-    /// handling right now is normally left to it (and handlers tolerate a second run anyway).
-    public func processPendingEvents(receivedBefore startedAt: Timestamp) {
-        // Reads go through a connection of this thread's own; writes through the writer.
-        let reader = StoreProvider(configuration: services.configuration)
-        var handled = 0
-        var lastID: Int64 = 0
-        do {
-            while true {
-                let ids = try reader.withStore { store in try store.pendingEventIDs(receivedBefore: startedAt, after: lastID, limit: 100) }
-                if ids.isEmpty { break }
-                lastID = ids.last!
-                for id in ids {
-                    guard let stored = try reader.withStore({ store in try store.event(id: id) }) else { continue }
-                    processStored(stored)
-                    handled += 1
-                }
-            }
-        } catch {
-            services.logger.warn("cannot finish pending events now", [("error", .string("\(error)"))])
-        }
-        services.writer.flush()
-        if handled > 0 { services.logger.info("finished pending events", [("count", .int(handled))]) }
-    }
+/// A failed outcome carried as an error, for `Result`.
+struct EventOutcomeFailure: Error {
+    let outcome: EventOutcome
 }

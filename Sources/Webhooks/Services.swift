@@ -8,13 +8,17 @@ public struct Services: Sendable {
     public let logger: Logger
     public let webhookSecrets: WebhookSecretCache
     public let now: @Sendable () -> Timestamp
+    /// Wakes the event runner once a request has stored work for it.
+    public let workSignal: WorkSignal
 
-    public init(configuration: Configuration, logger: Logger, now: @escaping @Sendable () -> Timestamp = { .now() }) {
+    public init(configuration: Configuration, logger: Logger, workSignal: WorkSignal = .none,
+                now: @escaping @Sendable () -> Timestamp = { .now() }) {
         self.configuration = configuration
         self.writer = GroupCommitWriter(stores: StoreProvider(configuration: configuration),
                                         maxBatchSize: configuration.maxBatchSize, logger: logger)
         self.logger = logger
         webhookSecrets = WebhookSecretCache(configuration: configuration, logger: logger, now: now)
         self.now = now
+        self.workSignal = workSignal
     }
 }

@@ -20,12 +20,22 @@ public enum HandlerError: Error, Equatable, CustomStringConvertible {
     case missingField(String)
     /// A number or a time that no GitHub object holds (past Int64, before year 1, after 9999).
     case outOfRange(String)
+    /// A failure that may pass if tried again later.
+    case temporary(String)
 
     public var description: String {
         switch self {
         case .missingField(let path): "payload has no \(path)"
         case .outOfRange(let path): "payload's \(path) is out of range"
+        case .temporary(let reason): reason
         }
+    }
+
+    /// Whether trying again can help: a payload that lacks a field or holds a number out of range
+    /// fails the same way every time, so only `temporary` failures are retried.
+    public var isRetryable: Bool {
+        if case .temporary = self { return true }
+        return false
     }
 }
 

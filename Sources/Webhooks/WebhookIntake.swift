@@ -11,7 +11,8 @@ public struct WebhookIntake: Sendable {
         var deliveryID: String
         var event: String
         var outcome: InsertOutcome
-        /// Set when handlers must run after the answer: a new event, or a redelivery of a failed one.
+        /// Set when handlers must run: a new event, or a redelivery of a failed one (the event runner
+        /// runs them; unit tests call `EventProcessor` with it directly).
         var eventToProcess: (id: Int64, event: WebhookEvent)?
     }
 
@@ -22,12 +23,22 @@ public struct WebhookIntake: Sendable {
     public func respond(_ request: HTTPRequest) -> Reply {
         do {
             let receipt = try receive(request)
-            let processor = EventProcessor(services: services)
             return Reply(
                 response: receipt.response,
                 logFields: [("delivery", .string(receipt.deliveryID)), ("event", .string(receipt.event)),
                             ("outcome", .string(receipt.outcome.logName))],
-                afterResponse: receipt.eventToProcess.map { work in { processor.process(id: work.id, work.event) } })
+                afterResponse: receipt.eventToProcess.map { work in { [services] in
+                    // The handlers run in the event runner, never on a request thread: a handler
+                    // that crashes takes no request with it (README, "Handler attempts and retries").
+                    if case .duplicate = receipt.outcome {
+                        do {
+                            try services.writer.retryNow(id: work.id, at: services.now())
+                        } catch {
+                            services.logger.warn("cannot schedule the redelivered event again", [("error", .string("\(error)"))])
+                        }
+                    }
+                    services.workSignal.notify()
+                } })
         } catch {
             let (response, detail) = errorResponse(for: error)
             var fields: [(String, LogValue)] = [("error", .string(detail))]

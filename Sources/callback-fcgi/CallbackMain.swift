@@ -19,8 +19,8 @@ struct CallbackMain {
     static func main() {
         let program = FastCGIProgram(name: "callback-fcgi", version: BuildInfo.version, usage: usage)
         let status = program.run(arguments: Array(CommandLine.arguments.dropFirst()), environment: currentEnvironment()) {
-            configuration, logger, _ in
-            let services = try CallbackServices(configuration: configuration, logger: logger)
+            context in
+            let services = try CallbackServices(configuration: context.configuration, logger: context.logger)
             return Responder(respond: CallbackResponder(services: services).respond)
         }
         exit(status)

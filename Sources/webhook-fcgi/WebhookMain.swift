@@ -28,17 +28,25 @@ struct WebhookMain {
     static func main() {
         let program = FastCGIProgram(name: "webhook-fcgi", version: BuildInfo.version, usage: usage,
                                      programFlags: ["--bench-trivial"])
-        let status = program.run(arguments: Array(CommandLine.arguments.dropFirst()), environment: currentEnvironment()) {
-            configuration, logger, flags in
-            if flags.contains("--bench-trivial") {
+        let environment = currentEnvironment()
+        let isBenchTrivial = CommandLine.arguments.contains("--bench-trivial")
+        let status = program.run(arguments: Array(CommandLine.arguments.dropFirst()), environment: environment,
+                                 hasBackgroundWork: !isBenchTrivial) { context in
+            if isBenchTrivial {
                 return Responder(respond: { _ in Reply(response: .json(200, ["status": "ok"])) })
             }
-            let startedAt = Timestamp.now()
-            let services = Services(configuration: configuration, logger: logger)
+            let configuration = context.configuration
+            let logger = context.logger
+            let runner = EventRunner(configuration: configuration, logger: logger,
+                                     injectsFaults: testFaultsEnabled(context.environment), usesWatchdog: context.isBackgroundProcess)
+            if context.isBackgroundProcess {
+                return Responder(respond: { _ in Reply(response: .json(503, ["status": "error"])) }, background: runner.backgroundWork)
+            }
+            let services = Services(configuration: configuration, logger: logger, workSignal: context.workSignal)
             let intake = WebhookIntake(services: services)
             return Responder(
                 respond: intake.respond,
-                workerStarted: { EventProcessor(services: services).processPendingEvents(receivedBefore: startedAt) },
+                background: runner.backgroundWork,
                 workerStopping: {
                     services.writer.stop()
                     let statistics = services.writer.currentStatistics
@@ -48,4 +56,13 @@ struct WebhookMain {
         }
         exit(status)
     }
+}
+
+/// Failure injection (`TestFault`) exists in debug builds only; a release build answers false.
+private func testFaultsEnabled(_ environment: [String: String]) -> Bool {
+    #if DEBUG
+    return environment["HUBSYNC_TEST_FAULTS"] == "1"
+    #else
+    return false
+    #endif
 }

@@ -52,16 +52,19 @@ import Testing
         #expect(try store.count() == 2)
     }
 
-    @Test func recordsOutcomesAndFindsPendingEvents() throws {
+    @Test func recordsOutcomesAndClaimsPendingEvents() throws {
         let directory = try TemporaryDirectory()
         let store = try EventStore(path: directory.path + "/h.db", syncMode: .full, busyTimeoutMilliseconds: 1000)
-        let ids = try store.insert([makeEvent("a"), makeEvent("b")]).map(\.id)
+        let ids = try store.insert([makeEvent("a"), makeEvent("b"), makeEvent("c")]).map(\.id)
         let later = Timestamp(microsecondsSinceEpoch: 1_800_000_000_000_000)
-        #expect(try store.pendingEventIDs(receivedBefore: later, limit: 10) == ids)
-        #expect(try store.pendingEventIDs(receivedBefore: Timestamp(microsecondsSinceEpoch: 0), limit: 10).isEmpty)
+        #expect(try store.claim(.suspect, owner: "h/1/1", at: later, limit: 10).isEmpty)
+        #expect(try store.claim(.fresh, owner: "h/1/1", at: later, limit: 2) == Array(ids.prefix(2)))
+        #expect(try store.attemptsInProgress().map(\.eventID) == Array(ids.prefix(2)))
+        #expect(try store.attemptsInProgress().first?.owner == "h/1/1")
         try store.recordOutcome(id: ids[0], EventOutcome(status: .processed, summary: ["k": "v"]), at: later)
         try store.recordOutcome(id: ids[1], EventOutcome(status: .failed, error: "payload has no ref"), at: later)
-        #expect(try store.pendingEventIDs(receivedBefore: later, limit: 10).isEmpty)
+        #expect(try store.attemptsInProgress().isEmpty)
+        #expect(try store.claim(.fresh, owner: "h/1/1", at: later, limit: 10) == [ids[2]])
         let processed = try #require(try store.event(id: ids[0]))
         #expect(processed.status == .processed)
         #expect(processed.summary == #"{"k":"v"}"#)

@@ -22,7 +22,7 @@ import Testing
             #expect(try stack.sql("SELECT count(*) FROM events WHERE delivery_id = '\(id)'") == "1")
         }
         // Both workers took part.
-        #expect(stack.workerPIDs().count == 2)
+        #expect(stack.requestWorkerPIDs().count == 2)
     }
 
     @Test func aRedeliveryWithADifferentBodyKeepsTheFirst() throws {

@@ -12,9 +12,9 @@ import Testing
         var kills = 0
         for _ in 0..<4 {
             #expect(eventually(10) { load.acknowledgedCount > (kills + 1) * 150 })
-            if let victim = stack.workerPIDs().randomElement() { kill(victim, SIGKILL); kills += 1 }
+            if let victim = stack.requestWorkerPIDs().randomElement() { kill(victim, SIGKILL); kills += 1 }
         }
-        #expect(eventually(10) { stack.workerPIDs().count == 2 })
+        #expect(eventually(10) { stack.requestWorkerPIDs().count == 2 })
         let (acknowledged, others) = load.stop()
         #expect(kills == 4)
         #expect(acknowledged.count > 600)

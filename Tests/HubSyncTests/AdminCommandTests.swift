@@ -130,13 +130,13 @@ import TestSupport
 
     /// Events in a database as intake leaves them: the body exactly as received, then an outcome.
     func store(_ event: String, _ body: String, status: EventStatus, receivedAt: Timestamp = .now(), error: String? = nil,
-               repository: String? = "octo-org/hello-world") throws -> (id: Int64, delivery: String) {
+               retryAt: Timestamp? = nil, repository: String? = "octo-org/hello-world") throws -> (id: Int64, delivery: String) {
         let store = try EventStore(path: database, syncMode: .normal, busyTimeoutMilliseconds: 1000)
         let delivery = UUID().uuidString.lowercased()
         let id = try store.insert([NewEvent(deliveryID: delivery, hookID: 1, event: event, action: nil, installationID: 1,
                                             repository: repository, sender: "octocat", body: Array(body.utf8),
                                             contentType: "application/json", targetType: nil, targetID: nil, receivedAt: receivedAt)])[0].id
-        if status != .pending { try store.recordOutcome(id: id, EventOutcome(status: status, error: error), at: receivedAt) }
+        if status != .pending { try store.recordOutcome(id: id, EventOutcome(status: status, error: error, retryAt: retryAt), at: receivedAt) }
         return (id, delivery)
     }
 
@@ -153,7 +153,9 @@ import TestSupport
         let listed = try jsonArray(hubsync(["events", "list", "--json"]).output)
         #expect(listed.map { $0["id"] as? Int } == [5, 4, 3, 2, 1])  // newest first
         #expect(Set(listed[0].keys) == ["id", "delivery_id", "hook_id", "event", "action", "installation_id", "repository", "sender",
-                                         "status", "attempts", "error", "received_at", "processed_at"])
+                                         "status", "attempts", "error", "received_at", "processed_at", "next_attempt_at", "state"])
+        // A failed event with no retry time is given up (the stored one above never had one).
+        #expect(listed.first { $0["id"] as? Int == 4 }?["state"] as? String == "given up")
         #expect(try jsonArray(hubsync(["events", "list", "--status", "failed", "--json"]).output).map { $0["id"] as? Int } == [4, 1])
         #expect(try jsonArray(hubsync(["events", "list", "--event", "push", "--json"]).output).map { $0["id"] as? Int } == [2])
         #expect(try jsonArray(hubsync(["events", "list", "--since", "24h", "--json"]).output).map { $0["id"] as? Int } == [1])
@@ -193,17 +195,28 @@ import TestSupport
     @Test func statsAsTextJSONAndPrometheus() throws {
         _ = try store("push", "{}", status: .processed)
         _ = try store("push", "{}", status: .failed, error: "x")
+        let retrying = try store("issues", "{}", status: .failed, receivedAt: Timestamp.now().adding(seconds: -86_400 * 2), error: "y",
+                                 retryAt: Timestamp.now().adding(seconds: 600))
         let pending = try store("issues", "{}", status: .pending, receivedAt: Timestamp.now().adding(seconds: -7200))
         let stats = try jsonObject(hubsync(["stats", "--json"]).output)
         let windows = try #require(stats["windows"] as? [String: [String: [String: Int]]])
         #expect(windows["1h"]?["by_status"] == ["pending": 0, "processed": 1, "failed": 1, "skipped": 0])
-        #expect(windows["all"]?["by_status"]?["pending"] == 1 && windows["all"]?["by_event"] == ["issues": 1, "push": 2])
+        #expect(windows["all"]?["by_status"]?["pending"] == 1 && windows["all"]?["by_event"] == ["issues": 2, "push": 2])
         #expect((stats["oldest_pending"] as? [String: Any])?["id"] as? Int == Int(pending.id))
+        let age = try #require((stats["oldest_pending"] as? [String: Any])?["age_seconds"] as? Int)
+        #expect(age >= 7200 && age < 7300)
+        #expect(stats["retrying"] as? Int == 1 && stats["given_up"] as? Int == 1)
+        let listed = try jsonArray(hubsync(["events", "list", "--status", "failed", "--json"]).output)
+        #expect(listed.first { $0["id"] as? Int == Int(retrying.id) }?["state"] as? String == "retrying")
+        #expect(listed.first { $0["id"] as? Int == Int(retrying.id) }?["next_attempt_at"] as? String != nil)
+        #expect(try hubsync(["events", "list"]).output.contains("NEXT RETRY"))
         #expect((stats["database_bytes"] as? Int ?? 0) > 0)
 
         let metrics = try hubsync(["stats", "--prometheus"]).output.split(separator: "\n").map(String.init)
         #expect(metrics.contains("hubsync_events{window=\"all\",status=\"pending\"} 1"))
         #expect(metrics.contains("hubsync_events_by_event{window=\"24h\",event=\"push\"} 2"))
+        #expect(metrics.contains("hubsync_events_retrying 1") && metrics.contains("hubsync_events_given_up 1"))
+        #expect(metrics.contains { $0.hasPrefix("hubsync_oldest_pending_age_seconds 72") })
         // Every sample line is `name{labels} value` or `name value`, each metric announced by HELP and TYPE.
         for line in metrics where !line.hasPrefix("#") {
             let name = String(line.prefix { $0 != "{" && $0 != " " })

@@ -46,6 +46,8 @@ public struct Configuration: Sendable {
     public var gitHubTimeoutMilliseconds: Int
     /// The 32-byte key that seals tokens and secrets in the database (created 0600 when absent).
     public var keyFilePath: String
+    /// When handlers run again after a failure or a crash, and when they stop.
+    public var retryPolicy: HandlerRetryPolicy
 
     public init(
         webhookSecrets: [[UInt8]] = [], databasePath: String, maxBodyBytes: Int = defaultMaxBodyBytes,
@@ -73,6 +75,7 @@ public struct Configuration: Sendable {
         self.gitHubConnectTimeoutMilliseconds = 5000
         self.gitHubTimeoutMilliseconds = 20000
         self.keyFilePath = keyFilePath
+        self.retryPolicy = HandlerRetryPolicy()
     }
 
     /// Reads the file named by `HUBSYNC_CONFIG` (required if set, optional at its default path),
@@ -163,6 +166,7 @@ public struct Configuration: Sendable {
             gitHubConnectTimeoutMilliseconds = min(5000, milliseconds)
         }
         keyFilePath = value("HUBSYNC_KEY_FILE") ?? Configuration.defaultKeyFilePath
+        retryPolicy = try HandlerRetryPolicy(variables: value)
     }
 }
 

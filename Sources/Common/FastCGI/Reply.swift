@@ -14,20 +14,49 @@ public struct Reply {
 }
 
 /// What a FastCGI program does with requests. `respond` is a plain function of a request value,
-/// so unit tests call it without FastCGI; `workerStarted` runs once per worker process before its
-/// first request (the webhook program finishes events a crash left pending there).
+/// so unit tests call it without FastCGI. `background`, when set, is work done apart from the
+/// requests (the webhook program's event runner): under `--workers` in a process of its own, so
+/// that work which kills its process never takes a request down with it; in a process that serves
+/// alone, on a thread of its own.
 ///
-/// `respond` is called from several request threads at once; `workerStarted` and `workerStopping`
-/// run on the main thread, before the first and after the last request.
+/// `respond` is called from several request threads at once; `workerStopping` runs on the main
+/// thread after the last request.
 public struct Responder: Sendable {
     public var respond: @Sendable (HTTPRequest) -> Reply
-    public var workerStarted: @Sendable () -> Void
+    public var background: BackgroundWork?
     public var workerStopping: @Sendable () -> Void
 
-    public init(respond: @escaping @Sendable (HTTPRequest) -> Reply, workerStarted: @escaping @Sendable () -> Void = {},
+    public init(respond: @escaping @Sendable (HTTPRequest) -> Reply, background: BackgroundWork? = nil,
                 workerStopping: @escaping @Sendable () -> Void = {}) {
         self.respond = respond
-        self.workerStarted = workerStarted
+        self.background = background
         self.workerStopping = workerStopping
     }
+}
+
+/// Work a program does apart from requests, in passes: `pass` does what is due and returns how
+/// much it did; the program calls it again at once while there is work, and otherwise after a
+/// `WorkSignal` or `idleMilliseconds`.
+public struct BackgroundWork: Sendable {
+    public var pass: @Sendable () -> Int
+    public var idleMilliseconds: Int
+
+    public init(idleMilliseconds: Int, pass: @escaping @Sendable () -> Int) {
+        self.pass = pass
+        self.idleMilliseconds = idleMilliseconds
+    }
+}
+
+/// What a program's `makeResponder` gets, once per process.
+public struct ProgramContext: Sendable {
+    public let configuration: Configuration
+    public let logger: Logger
+    /// The program's own flags from the command line.
+    public let flags: [String]
+    public let environment: [String: String]
+    /// What a request calls once it has stored work for `background`.
+    public let workSignal: WorkSignal
+    /// True in the process that does the background work alone (under `--workers`): it serves no
+    /// request, so it may end itself when a piece of work overruns (a watchdog).
+    public let isBackgroundProcess: Bool
 }

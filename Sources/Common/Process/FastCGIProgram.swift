@@ -20,10 +20,11 @@ public struct FastCGIProgram {
         self.programFlags = programFlags
     }
 
-    /// Runs until shut down; returns the exit status. `makeResponder` gets the configuration, the
-    /// logger and the program's own flags, once per process.
-    public func run(arguments: [String], environment: [String: String],
-                    makeResponder: (Configuration, Logger, [String]) throws -> Responder) -> Int32 {
+    /// Runs until shut down; returns the exit status. `makeResponder` is called once per process.
+    /// `hasBackgroundWork`: the responder will have `background` work, which a supervisor gives a
+    /// process of its own.
+    public func run(arguments: [String], environment: [String: String], hasBackgroundWork: Bool = false,
+                    makeResponder: (ProgramContext) throws -> Responder) -> Int32 {
         let options: ServeOptions
         do {
             options = try ServeOptions.parse(arguments, programFlags: programFlags)
@@ -52,6 +53,11 @@ public struct FastCGIProgram {
             if getppid() != supervisorPID { return 0 }
         }
 
+        if options.isBackgroundProcess {
+            return runBackgroundProcess(options, configuration: configuration, logger: logger, environment: environment,
+                                        makeResponder: makeResponder)
+        }
+
         var listenFD: Int32?
         if isListeningSocket(0) {
             listenFD = 0
@@ -64,16 +70,23 @@ public struct FastCGIProgram {
             }
             if let workers = options.workers {
                 let workerArguments = options.programArguments
-                let status = Supervisor(listenFD: listenFD!, workerCount: workers, workerArguments: workerArguments, logger: logger).run()
+                let status = Supervisor(listenFD: listenFD!, workerCount: workers, workerArguments: workerArguments,
+                                        hasBackgroundProcess: hasBackgroundWork, logger: logger).run()
                 if case .unix(let path) = address { unlink(path) }
                 return status
             }
         }
 
         let shutdown = listenFD == nil ? nil : ShutdownSignal()
+        // A worker of our supervisor wakes the background process; a process serving alone runs
+        // its background work on a thread, woken through a pipe of its own; CGI runs it once after
+        // the answer.
+        let ownSignal = hasBackgroundWork && listenFD != nil && options.workSignalFD == nil ? WorkSignal.makePipe() : nil
+        let workSignal = options.workSignalFD.map { WorkSignal(readFD: nil, writeFD: $0) } ?? ownSignal ?? .none
         let responder: Responder
         do {
-            responder = try makeResponder(configuration, logger, options.programArguments)
+            responder = try makeResponder(ProgramContext(configuration: configuration, logger: logger, flags: options.programArguments,
+                                                         environment: environment, workSignal: workSignal, isBackgroundProcess: false))
         } catch {
             printError("\(name): \(error)")
             return 70  // EX_SOFTWARE
@@ -81,14 +94,22 @@ public struct FastCGIProgram {
         let cycle = RequestCycle(responder: responder, maxBodyBytes: configuration.maxBodyBytes, logger: logger)
         guard let listenFD, let shutdown else {
             CGIGateway.serveOne(cycle, environment: environment)
-            responder.workerStarted()  // CGI: finish what an earlier crash left, after answering
+            _ = responder.background?.pass()  // CGI: the work this request stored, and any that is due
             responder.workerStopping()
             return 0
         }
         do {
             let server = try FastCGIServer(listenFD: listenFD)
-            responder.workerStarted()
+            // Started after the server exists, so that the first request is never kept waiting for
+            // old work: the thread and the request threads run side by side.
+            let backgroundThread = ownSignal.flatMap { signal in
+                responder.background.map { work in
+                    NativeThread { runBackground(work, signal: signal, shutdown: shutdown, takesSignals: false) }
+                }
+            }
             server.serve(cycle, shutdown: shutdown, threads: configuration.requestThreads)
+            ownSignal?.notify()
+            backgroundThread?.join()
             responder.workerStopping()
         } catch {
             printError("\(name): \(error)")
@@ -97,6 +118,42 @@ public struct FastCGIProgram {
         if case .unix(let path)? = options.socket, options.supervisorPID == nil, listenFD != 0 { unlink(path) }
         logger.info("worker stopped")
         return 0
+    }
+}
+
+extension FastCGIProgram {
+    /// `--background` (started by our supervisor): no socket, only the background work, woken
+    /// through the pipe on `--work-signal-fd`, until SIGTERM.
+    private func runBackgroundProcess(_ options: ServeOptions, configuration: Configuration, logger: Logger,
+                                      environment: [String: String], makeResponder: (ProgramContext) throws -> Responder) -> Int32 {
+        let shutdown = ShutdownSignal()
+        let signal = WorkSignal(readFD: options.workSignalFD, writeFD: nil)
+        let responder: Responder
+        do {
+            responder = try makeResponder(ProgramContext(configuration: configuration, logger: logger, flags: options.programArguments,
+                                                         environment: environment, workSignal: .none, isBackgroundProcess: true))
+        } catch {
+            printError("\(name): \(error)")
+            return 70
+        }
+        guard let work = responder.background else {
+            printError("\(name): --background: this program has no background work")
+            return 64
+        }
+        logger.info("background process started")
+        runBackground(work, signal: signal, shutdown: shutdown, takesSignals: true)
+        responder.workerStopping()
+        logger.info("background process stopped")
+        return 0
+    }
+}
+
+/// Passes of `work` until shutdown: again at once while a pass found work, else after a wake-up
+/// or the idle interval. The first pass comes first: work left by a process that died.
+/// `takesSignals`: true only when this is the process's one thread (ShutdownSignal.wait).
+private func runBackground(_ work: BackgroundWork, signal: WorkSignal, shutdown: ShutdownSignal, takesSignals: Bool) {
+    while !shutdown.isRequested {
+        if work.pass() == 0 { signal.wait(milliseconds: work.idleMilliseconds, shutdown: shutdown, takesSignals: takesSignals) }
     }
 }
 

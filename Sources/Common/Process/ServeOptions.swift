@@ -10,6 +10,11 @@ struct ServeOptions: Equatable {
     var socketGroup: String?
     /// Set on workers started by our supervisor: its pid.
     var supervisorPID: pid_t?
+    /// Set by our supervisor on the process that does the program's background work alone.
+    var isBackgroundProcess = false
+    /// Set by our supervisor: the descriptor of the pipe that wakes the background process (its
+    /// read end there, its write end in request workers).
+    var workSignalFD: Int32?
     var showVersion = false
     var showHelp = false
     /// Arguments the program itself understands (passed through to workers).
@@ -49,6 +54,12 @@ struct ServeOptions: Equatable {
                 let text = try value(for: argument)
                 guard let pid = pid_t(text), pid > 0 else { throw .invalid(argument, text, "a process id") }
                 options.supervisorPID = pid
+            case "--background":
+                options.isBackgroundProcess = true
+            case "--work-signal-fd":
+                let text = try value(for: argument)
+                guard let fd = Int32(text), fd >= 3, fd < 1024 else { throw .invalid(argument, text, "a file descriptor from 3 to 1023") }
+                options.workSignalFD = fd
             case "--version": options.showVersion = true
             case "--help", "-h": options.showHelp = true
             default:

@@ -25,6 +25,20 @@ public final class ShutdownSignal: Sendable {
 
     public var isRequested: Bool { ShutdownSignal.requested.load(ordering: .relaxed) }
 
+    /// Waits until `fd` is readable, `milliseconds` pass or (with `takesSignals`) a shutdown signal
+    /// arrives. A thread beside the request threads must not take the signal: the request thread
+    /// waiting for a connection would then never learn of it (it waits without a timeout), so such
+    /// a thread keeps the signals blocked and is woken by the main thread instead.
+    func wait(forReadable fd: Int32, milliseconds: Int, takesSignals: Bool) {
+        var mask = sigset_t()
+        if takesSignals {
+            sigemptyset(&mask)
+        } else {
+            pthread_sigmask(SIG_BLOCK, nil, &mask)
+        }
+        _ = csystem_ppoll_one_timeout(fd, Int16(POLLIN), milliseconds, &mask)
+    }
+
     /// Waits until `fd` is readable (true) or a shutdown signal arrives (false).
     func waitUntilReadable(_ fd: Int32) -> Bool {
         var unblocked = sigset_t()

@@ -4,17 +4,26 @@ import Glibc
 /// (so each runs in inherited-socket mode, the same path as spawn-fcgi or systemd), starts a new
 /// worker when one dies, with a backoff that grows while workers keep dying young, and on SIGTERM
 /// asks every worker to finish the request in hand, then exits.
+///
+/// With `hasBackgroundProcess` it also keeps one `--background` process (the webhook program's
+/// event runner), which serves no request: a handler that kills it takes no request with it. A
+/// pipe made here wakes it: workers get its write end, the background process its read end, both
+/// on fd `workSignalFD`. It is started again quickly (at most a second) when it dies, since its
+/// deaths are bounded per event by the runner itself.
 struct Supervisor {
     let listenFD: Int32
     let workerCount: Int
     let workerArguments: [String]
+    let hasBackgroundProcess: Bool
     let logger: Logger
     /// How long workers get to finish their requests before SIGKILL.
     let shutdownGraceSeconds: Double = 30
+    static let workSignalFD: Int32 = 3
 
     private struct Worker {
         var pid: pid_t
         var startedAt: Timestamp
+        var isBackground: Bool
     }
 
     func run() -> Int32 {
@@ -23,11 +32,17 @@ struct Supervisor {
         for signal in [SIGTERM, SIGINT, SIGCHLD, SIGHUP] { sigaddset(&signals, signal) }
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
+        let pipe = hasBackgroundProcess ? makeNonBlockingPipe() : nil
+        if hasBackgroundProcess && pipe == nil { logger.error("cannot make the background process's pipe; it is woken by its timer only") }
         var workers: [Worker] = []
         var restartDelaySeconds = 0.1
-        var restartAt: [Timestamp] = []  // one entry per worker waiting to be started again
+        var backgroundRestartDelaySeconds = 0.1
+        var restartAt: [(due: Timestamp, isBackground: Bool)] = []  // one entry per process waiting to be started again
         for _ in 0..<workerCount {
-            if let worker = spawn() { workers.append(worker) } else { restartAt.append(.now()) }
+            if let worker = spawn(background: false, pipe: pipe) { workers.append(worker) } else { restartAt.append((.now(), false)) }
+        }
+        if hasBackgroundProcess {
+            if let worker = spawn(background: true, pipe: pipe) { workers.append(worker) } else { restartAt.append((.now(), true)) }
         }
         logger.info("supervisor started", [("workers", .int(workerCount))])
 
@@ -44,28 +59,43 @@ struct Supervisor {
                 guard pid > 0 else { break }
                 guard let index = workers.firstIndex(where: { $0.pid == pid }) else { continue }
                 let lived = workers[index].startedAt.millisecondsUntil(.now()) / 1000
+                let isBackground = workers[index].isBackground
                 workers.remove(at: index)
                 // Workers that die young suggest a persistent fault: back off up to 5 s, never a tight loop.
-                restartDelaySeconds = lived < 10 ? min(restartDelaySeconds * 2, 5) : 0.1
-                logger.warn("worker exited", [("worker_pid", .int(Int(pid))), ("exit", .string(describe(status))),
-                                              ("restart_in_s", .double(restartDelaySeconds))])
-                restartAt.append(Timestamp(microsecondsSinceEpoch: Timestamp.now().microsecondsSinceEpoch
-                                           + Int64(restartDelaySeconds * 1_000_000)))
+                // The background process backs off to 1 s at most: what kills it is an event, and the
+                // runner gives an event up after a few deaths, so waiting longer only delays the others.
+                let delay: Double
+                if isBackground {
+                    backgroundRestartDelaySeconds = lived < 10 ? min(backgroundRestartDelaySeconds * 2, 1) : 0.1
+                    delay = backgroundRestartDelaySeconds
+                } else {
+                    restartDelaySeconds = lived < 10 ? min(restartDelaySeconds * 2, 5) : 0.1
+                    delay = restartDelaySeconds
+                }
+                logger.warn(isBackground ? "background process exited" : "worker exited",
+                            [("worker_pid", .int(Int(pid))), ("exit", .string(describe(status))), ("restart_in_s", .double(delay))])
+                restartAt.append((Timestamp.now().adding(microseconds: Int64(delay * 1_000_000)), isBackground))
             }
             let now = Timestamp.now()
-            restartAt = restartAt.filter { due in
-                guard due <= now else { return true }
-                if let worker = spawn() { workers.append(worker); return false }
+            restartAt = restartAt.filter { entry in
+                guard entry.due <= now else { return true }
+                if let worker = spawn(background: entry.isBackground, pipe: pipe) { workers.append(worker); return false }
                 return true
             }
         }
     }
 
-    private func spawn() -> Worker? {
+    private func spawn(background: Bool, pipe: (read: Int32, write: Int32)?) -> Worker? {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, listenFD, 0)
+        var roleArguments: [String] = []
+        if !background { posix_spawn_file_actions_adddup2(&actions, listenFD, 0) }
+        if background { roleArguments.append("--background") }
+        if let pipe {
+            posix_spawn_file_actions_adddup2(&actions, background ? pipe.read : pipe.write, Supervisor.workSignalFD)
+            roleArguments += ["--work-signal-fd", String(Supervisor.workSignalFD)]
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -80,7 +110,7 @@ struct Supervisor {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         let executable = currentExecutablePath()
-        let arguments = [executable] + workerArguments + ["--supervised-by", String(getpid())]
+        let arguments = [executable] + workerArguments + roleArguments + ["--supervised-by", String(getpid())]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
@@ -89,7 +119,7 @@ struct Supervisor {
             logger.error("cannot start a worker", [("error", .string(String(cString: strerror(result))))])
             return nil
         }
-        return Worker(pid: pid, startedAt: .now())
+        return Worker(pid: pid, startedAt: .now(), isBackground: background)
     }
 
     private func shutDown(_ pids: [pid_t]) -> Int32 {

@@ -32,7 +32,7 @@ public final class EventQueries {
 
     static let listingColumns = """
         d.id, d.delivery_id, d.hook_id, d.event, d.action, d.installation_id, d.repository, d.sender, s.status, s.attempts,
-        s.error, d.received_at, s.processed_at
+        s.error, d.received_at, s.processed_at, s.next_attempt_at
         """
 
     /// Newest first, at most `limit`.
@@ -47,7 +47,8 @@ public final class EventQueries {
                 event: statement.text(3) ?? "", action: statement.text(4), installationID: statement.optionalInt64(5),
                 repository: statement.text(6), sender: statement.text(7),
                 status: EventStatus(rawValue: statement.text(8) ?? "") ?? .pending, attempts: Int(statement.int64(9)),
-                error: statement.text(10), receivedAt: statement.text(11) ?? "", processedAt: statement.text(12)))
+                error: statement.text(10), receivedAt: statement.text(11) ?? "", processedAt: statement.text(12),
+                nextAttemptAt: statement.text(13)))
         }
         return listings
     }
@@ -126,6 +127,17 @@ public final class EventQueries {
             WHERE \(EventQueries.unfinishedTerm) AND s.status = 'pending' ORDER BY s.event_id LIMIT 1
             """)
         return try statement.step() ? (statement.int64(0), statement.text(1) ?? "") : nil
+    }
+
+    /// Failed events that will run again by themselves, and those given up (all time; both come
+    /// from the partial index of unfinished events).
+    public func retryCounts() throws -> (retrying: Int, givenUp: Int) {
+        let statement = try connection.prepare("""
+            SELECT count(s.next_attempt_at), count(*) - count(s.next_attempt_at) FROM event_states AS s
+            WHERE \(EventQueries.unfinishedTerm) AND s.status = 'failed'
+            """)
+        try statement.step()
+        return (Int(statement.int64(0)), Int(statement.int64(1)))
     }
 
     /// Counts by status and by event of the deliveries received since `since` (nil: all time).

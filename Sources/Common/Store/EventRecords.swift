@@ -70,6 +70,10 @@ public struct StoredEvent: Sendable {
     public var error: String?
     public var processedAt: String?
     public var summary: String?
+    /// When a failed event runs again; nil when it will not (given up, or not failed).
+    public var nextAttemptAt: String?
+    /// Attempts whose process died before an outcome.
+    public var deaths: Int = 0
 }
 
 /// The outcome of running an event's handlers, written back to its row.
@@ -79,19 +83,56 @@ public struct EventOutcome: Sendable, Equatable {
     public var error: String?
     /// What the mirror tables become, applied in the same transaction as the outcome.
     public var changes: [MirrorChange]
+    /// A failure that may pass (not one of the payload itself, which fails the same way every time).
+    public var isRetryable: Bool
+    /// For a failed outcome: when to try again (nil: given up).
+    public var retryAt: Timestamp?
 
-    public init(status: EventStatus, summary: JSONValue? = nil, error: String? = nil, changes: [MirrorChange] = []) {
+    public init(status: EventStatus, summary: JSONValue? = nil, error: String? = nil, changes: [MirrorChange] = [],
+                isRetryable: Bool = false, retryAt: Timestamp? = nil) {
         self.status = status
         self.summary = summary
         self.error = error
         self.changes = changes
+        self.isRetryable = isRetryable
+        self.retryAt = retryAt
     }
+}
+
+/// An attempt started and not finished: its event is `pending` with an owner.
+public struct AttemptInProgress: Sendable, Equatable {
+    public var eventID: Int64
+    public var owner: String
+    public var startedAt: Timestamp?
+    public var attempts: Int
+    public var deaths: Int
+}
+
+/// What becomes of an attempt that will never report.
+public enum AttemptEnd: Sendable, Equatable {
+    /// Run it again; `died`: count a death.
+    case takeBack(died: Bool)
+    /// `failed` for good, with this error.
+    case giveUp(reason: String, died: Bool)
+}
+
+/// Which events the event runner takes next.
+public enum ClaimKind: Sendable {
+    /// Pending events whose earlier attempt died: taken one at a time, so that a death is charged
+    /// to the event that caused it.
+    case suspect
+    /// Pending events never tried.
+    case fresh
+    /// Failed events whose retry time has come.
+    case due
 }
 
 /// One unit of work for a write transaction.
 public enum WriteItem: Sendable {
     case insert(NewEvent)
     case outcome(id: Int64, EventOutcome, at: Timestamp)
+    /// A redelivery of a failed event: run it again now, whether it was retrying or given up.
+    case retryNow(id: Int64, at: Timestamp)
 }
 
 /// What became of one `WriteItem` once its transaction committed (or did not).
@@ -116,4 +157,14 @@ public struct EventListing: Sendable, Equatable {
     public var error: String?
     public var receivedAt: String
     public var processedAt: String?
+    public var nextAttemptAt: String?
+
+    /// `retrying` or `given up` for failed events, else the status.
+    public var statusDescription: String { describeStatus(status, nextAttemptAt: nextAttemptAt) }
+}
+
+/// A failed event either comes back by itself (`retrying`) or not (`given up`).
+public func describeStatus(_ status: EventStatus, nextAttemptAt: String?) -> String {
+    guard status == .failed else { return status.rawValue }
+    return nextAttemptAt == nil ? "given up" : "retrying"
 }

@@ -11,7 +11,7 @@ public final class EventStore {
 
     private static let columns = """
         id, delivery_id, hook_id, event, action, installation_id, repository, sender, body, content_type,
-        received_at, status, attempts, error, processed_at, summary
+        received_at, status, attempts, error, processed_at, summary, next_attempt_at, deaths
         """
 
     /// Opens the database, sets the pragmas and brings the schema up to date.
@@ -31,8 +31,12 @@ public final class EventStore {
             RETURNING id
             """)
         findStatement = try connection.prepare("SELECT id, status FROM events WHERE delivery_id = ? AND hook_id = ?")
+        // An attempt the event runner claimed was counted when it started; an outcome with no claim
+        // (`hubsync events reprocess`) counts its own.
         outcomeStatement = try connection.prepare("""
-            UPDATE event_states SET status = ?, summary = ?, error = ?, processed_at = ?, attempts = attempts + 1
+            UPDATE event_states SET status = ?, summary = ?, error = ?, processed_at = ?, next_attempt_at = ?,
+                                    attempts = attempts + (attempt_started_at IS NULL),
+                                    attempt_started_at = NULL, attempt_owner = NULL
             WHERE event_id = ?
             """)
     }
@@ -81,13 +85,17 @@ public final class EventStore {
                 for change in outcome.changes { try mirror.apply(change, sourceEventID: id) }
                 try outcomeStatement.run([
                     .text(outcome.status.rawValue), optionalText(outcome.summary?.jsonText), optionalText(outcome.error),
-                    .text(time.iso8601), .integer(id),
+                    .text(time.iso8601), optionalText(outcome.status == .failed ? outcome.retryAt?.iso8601 : nil), .integer(id),
                 ])
                 try connection.execute("RELEASE outcome")
             } catch {
                 if connection.isInTransaction { try? connection.execute("ROLLBACK TO outcome; RELEASE outcome") }
                 throw error
             }
+            return .recorded
+        case .retryNow(let id, let time):
+            try connection.prepare("UPDATE event_states SET next_attempt_at = ? WHERE event_id = ? AND status = 'failed'")
+                .run([.text(time.iso8601), .integer(id)])
             return .recorded
         }
     }
@@ -138,19 +146,87 @@ public final class EventStore {
         return try statement.step() ? storedEvent(from: statement) : nil
     }
 
-    /// Ids of events still `pending` that arrived before `time`, oldest first: those whose handling
-    /// was cut short by a crash between the answer and the outcome. (The IN term lets SQLite use the
-    /// partial index `event_states_unfinished`, whose WHERE it must see word for word.)
-    public func pendingEventIDs(receivedBefore time: Timestamp, after lastID: Int64 = 0, limit: Int) throws -> [Int64] {
+    // -- Handler attempts (the event runner's). The IN term lets SQLite use the partial index
+    // `event_states_unfinished`, whose WHERE it must see word for word.
+
+    /// Attempts started and not finished, oldest first.
+    public func attemptsInProgress() throws -> [AttemptInProgress] {
         let statement = try connection.prepare("""
-            SELECT s.event_id FROM event_states AS s JOIN deliveries AS d ON d.id = s.event_id
-            WHERE s.status IN ('pending', 'failed') AND s.status = 'pending' AND s.event_id > ? AND d.received_at < ?
-            ORDER BY s.event_id LIMIT ?
+            SELECT event_id, attempt_owner, attempt_started_at, attempts, deaths FROM event_states AS s
+            WHERE s.status IN ('pending', 'failed') AND s.status = 'pending' AND s.attempt_started_at IS NOT NULL
+            ORDER BY s.event_id
             """)
-        try statement.bind([.integer(lastID), .text(time.iso8601), .integer(Int64(limit))])
-        var ids: [Int64] = []
-        while try statement.step() { ids.append(statement.int64(0)) }
-        return ids
+        var attempts: [AttemptInProgress] = []
+        while try statement.step() {
+            attempts.append(AttemptInProgress(
+                eventID: statement.int64(0), owner: statement.text(1) ?? "", startedAt: statement.text(2).flatMap { Timestamp(iso8601: $0) },
+                attempts: Int(statement.int64(3)), deaths: Int(statement.int64(4))))
+        }
+        return attempts
+    }
+
+    /// Ends attempts that will never report, in one commit: each is taken back so that it can run
+    /// again, with a death counted when its process died, or its event is given up (`failed` with
+    /// no retry). The owner read with the attempt must still be there, so an attempt that finished
+    /// or was taken over meanwhile is left alone.
+    public func endAttempts(_ decisions: [(attempt: AttemptInProgress, end: AttemptEnd)], at time: Timestamp) throws {
+        guard !decisions.isEmpty else { return }
+        try database.write {
+            let release = try connection.prepare("""
+                UPDATE event_states SET deaths = deaths + ?, attempt_started_at = NULL, attempt_owner = NULL
+                WHERE event_id = ? AND status = 'pending' AND attempt_owner = ?
+                """)
+            let giveUp = try connection.prepare("""
+                UPDATE event_states SET status = 'failed', error = ?, processed_at = ?, next_attempt_at = NULL,
+                                        deaths = deaths + ?, attempt_started_at = NULL, attempt_owner = NULL
+                WHERE event_id = ? AND status = 'pending' AND attempt_owner = ?
+                """)
+            for (attempt, end) in decisions {
+                switch end {
+                case .takeBack(let died):
+                    try release.run([.integer(died ? 1 : 0), .integer(attempt.eventID), .text(attempt.owner)])
+                case .giveUp(let reason, let died):
+                    try giveUp.run([.text(reason), .text(time.iso8601), .integer(died ? 1 : 0), .integer(attempt.eventID),
+                                    .text(attempt.owner)])
+                }
+            }
+        }
+    }
+
+    /// Starts attempts: in one commit, marks up to `limit` events of `kind` as tried by `owner` at
+    /// `time`, before any handler runs (so a handler that kills its process is known to have
+    /// done so), and returns their ids in the order to run them.
+    public func claim(_ kind: ClaimKind, owner: String, at time: Timestamp, limit: Int) throws -> [Int64] {
+        try database.write {
+            let select: SQLiteStatement
+            switch kind {
+            case .suspect, .fresh:
+                select = try connection.prepare("""
+                    SELECT event_id FROM event_states AS s
+                    WHERE s.status IN ('pending', 'failed') AND s.status = 'pending' AND s.attempt_started_at IS NULL
+                          AND (s.deaths > 0) = ?
+                    ORDER BY s.event_id LIMIT ?
+                    """)
+                try select.bind([.integer(kind == .suspect ? 1 : 0), .integer(Int64(limit))])
+            case .due:
+                select = try connection.prepare("""
+                    SELECT event_id FROM event_states AS s
+                    WHERE s.next_attempt_at IS NOT NULL AND s.next_attempt_at <= ? AND s.status = 'failed'
+                    ORDER BY s.next_attempt_at LIMIT ?
+                    """)
+                try select.bind([.text(time.iso8601), .integer(Int64(limit))])
+            }
+            var ids: [Int64] = []
+            while try select.step() { ids.append(select.int64(0)) }
+            select.reset()
+            let start = try connection.prepare("""
+                UPDATE event_states SET status = 'pending', attempts = attempts + 1, attempt_started_at = ?, attempt_owner = ?,
+                                        next_attempt_at = NULL
+                WHERE event_id = ?
+                """)
+            for id in ids { try start.run([.text(time.iso8601), .text(owner), .integer(id)]) }
+            return ids
+        }
     }
 
     /// The newest `limit` events, newest first: `EventQueries.list` without a filter, which walks
@@ -178,7 +254,8 @@ public final class EventStore {
             action: row.text(4), installationID: row.optionalInt64(5), repository: row.text(6), sender: row.text(7),
             body: row.blob(8), contentType: row.text(9) ?? "", receivedAt: row.text(10) ?? "",
             status: EventStatus(rawValue: row.text(11) ?? "") ?? .pending, attempts: Int(row.int64(12)),
-            error: row.text(13), processedAt: row.text(14), summary: row.text(15))
+            error: row.text(13), processedAt: row.text(14), summary: row.text(15), nextAttemptAt: row.text(16),
+            deaths: Int(row.int64(17)))
     }
 }
 

@@ -58,8 +58,14 @@ public final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
+    /// Makes a failed event due now (a redelivery asked for it); returns once that is committed, so
+    /// that the event runner, woken next, finds it.
+    public func retryNow(id: Int64, at time: Timestamp) throws {
+        if case .failed(let error) = submitAndWait(.retryNow(id: id, at: time)) { throw error }
+    }
+
     /// Queues an event's outcome for the next commit and returns at once: a lost outcome (a crash
-    /// before that commit) leaves the event `pending`, and it is handled again at the next start.
+    /// before that commit) leaves the event `pending`, and the event runner handles it again.
     public func recordOutcome(id: Int64, _ outcome: EventOutcome, at time: Timestamp) {
         lock.withLock {
             queue.append(Job(item: .outcome(id: id, outcome, at: time), ticket: nil))

@@ -264,6 +264,38 @@ public enum Migrations {
                 requests INTEGER NOT NULL DEFAULT 1
             );
             """),
+        // Handler attempts and automatic retries. An attempt is recorded (started_at, owner) in a
+        // commit before its handler runs, so that a handler that kills its process is known to
+        // have done so: `deaths` counts those, and past a bound the event is given up instead of
+        // crashing every worker that picks it up. `next_attempt_at` is when a failed event runs
+        // again (NULL: never, unless by hand). `attempts` now counts tries started. The view is
+        // made again with the new columns (dropping it drops its triggers, made again too).
+        Migration(name: "event-attempts-and-retries", sql: """
+            ALTER TABLE event_states ADD COLUMN next_attempt_at TEXT;
+            ALTER TABLE event_states ADD COLUMN attempt_started_at TEXT;
+            ALTER TABLE event_states ADD COLUMN attempt_owner TEXT;
+            ALTER TABLE event_states ADD COLUMN deaths INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX event_states_due ON event_states (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+            DROP VIEW events;
+            CREATE VIEW events AS
+                SELECT d.id, d.delivery_id, d.hook_id, d.event, d.action, d.installation_id, d.repository, d.sender,
+                       d.body, d.content_type, d.target_type, d.target_id, d.received_at,
+                       s.status, s.attempts, s.error, s.processed_at, s.summary,
+                       s.next_attempt_at, s.attempt_started_at, s.deaths
+                FROM deliveries AS d JOIN event_states AS s ON s.event_id = d.id;
+            CREATE TRIGGER events_update INSTEAD OF UPDATE OF status, attempts, error, processed_at, summary, next_attempt_at ON events
+            BEGIN
+                UPDATE event_states SET status = NEW.status, attempts = NEW.attempts, error = NEW.error,
+                                        processed_at = NEW.processed_at, summary = NEW.summary,
+                                        next_attempt_at = NEW.next_attempt_at
+                WHERE event_id = OLD.id;
+            END;
+            CREATE TRIGGER events_delete INSTEAD OF DELETE ON events
+            BEGIN
+                DELETE FROM event_states WHERE event_id = OLD.id;
+                DELETE FROM deliveries WHERE id = OLD.id;
+            END;
+            """),
     ]
 
     public static var currentVersion: Int { all.count }

@@ -27,10 +27,10 @@ struct Events: ParsableCommand {
             if global.json {
                 printJSON(events.map(listingJSON))
             } else {
-                print(textTable(["ID", "RECEIVED", "EVENT", "REPOSITORY", "STATUS", "TRIES", "DELIVERY"], events.map { event in
+                print(textTable(["ID", "RECEIVED", "EVENT", "REPOSITORY", "STATUS", "TRIES", "NEXT RETRY", "DELIVERY"], events.map { event in
                     [String(event.id), String(event.receivedAt.prefix(19)), event.event + (event.action.map { ".\($0)" } ?? ""),
-                     event.repository ?? "", event.status.rawValue + (event.error.map { ": \($0.prefix(40))" } ?? ""),
-                     String(event.attempts), event.deliveryID]
+                     event.repository ?? "", event.statusDescription + (event.error.map { ": \($0.prefix(40))" } ?? ""),
+                     String(event.attempts), event.nextAttemptAt.map { String($0.prefix(19)) } ?? "-", event.deliveryID]
                 }))
             }
         }
@@ -56,7 +56,9 @@ struct Events: ParsableCommand {
                 "id": .int(stored.id), "delivery_id": .string(stored.deliveryID), "hook_id": .int(stored.hookID),
                 "event": .string(stored.event), "action": json(stored.action), "installation_id": json(stored.installationID),
                 "repository": json(stored.repository), "sender": json(stored.sender), "status": .string(stored.status.rawValue),
-                "attempts": .int(Int64(stored.attempts)), "error": json(stored.error), "received_at": .string(stored.receivedAt),
+                "state": .string(describeStatus(stored.status, nextAttemptAt: stored.nextAttemptAt)),
+                "attempts": .int(Int64(stored.attempts)), "deaths": .int(Int64(stored.deaths)),
+                "next_attempt_at": json(stored.nextAttemptAt), "error": json(stored.error), "received_at": .string(stored.receivedAt),
                 "processed_at": json(stored.processedAt), "content_type": .string(stored.contentType),
                 "body_bytes": .int(Int64(stored.body.count)), "secret_fingerprint": json(try queries.secretFingerprint(eventID: id)),
                 "summary": stored.summary.flatMap { try? JSONParser.parse($0) } ?? .null,
@@ -67,10 +69,11 @@ struct Events: ParsableCommand {
 
     struct Reprocess: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the handlers again on stored events, through the same code path as intake; prints each new status.")
+            abstract: "Run the handlers again on stored events, now, in this process; prints each new status.",
+            discussion: "Works on any event, a given-up one included. The event runner retries failed events by itself on its schedule; this is for an event given up, or to retry at once.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Event ids or delivery GUIDs.") var events: [String] = []
-        @Flag(help: "Every failed event.") var failed = false
+        @Flag(help: "Every failed event (retrying or given up).") var failed = false
         @Flag(help: "Every pending event.") var pending = false
 
         func validate() throws {
@@ -151,5 +154,6 @@ func listingJSON(_ event: EventListing) -> JSONValue {
         "action": json(event.action), "installation_id": json(event.installationID), "repository": json(event.repository),
         "sender": json(event.sender), "status": .string(event.status.rawValue), "attempts": .int(Int64(event.attempts)),
         "error": json(event.error), "received_at": .string(event.receivedAt), "processed_at": json(event.processedAt),
+        "next_attempt_at": json(event.nextAttemptAt), "state": .string(event.statusDescription),
     ]
 }

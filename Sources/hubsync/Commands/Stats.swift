@@ -16,6 +16,9 @@ struct Stats: ParsableCommand {
         let statistics = try windows.map { (window: $0.name, counts: try queries.statistics(since: $0.since)) }
         let newest = try queries.newestReceivedAt()
         let oldestPending = try queries.oldestPending()
+        let oldestPendingAgeSeconds = oldestPending.flatMap { Timestamp(iso8601: $0.receivedAt) }
+            .map { max(0, now.secondsSinceEpoch - $0.secondsSinceEpoch) }
+        let retries = try queries.retryCounts()
         let size = try queries.sizeInBytes()
 
         if prometheus {
@@ -41,6 +44,15 @@ struct Stats: ParsableCommand {
             lines.append("# TYPE hubsync_oldest_pending_timestamp_seconds gauge")
             lines.append("hubsync_oldest_pending_timestamp_seconds "
                          + (oldestPending.flatMap { Timestamp(iso8601: $0.receivedAt) }.map { String($0.secondsSinceEpoch) } ?? "NaN"))
+            lines.append("# HELP hubsync_oldest_pending_age_seconds How long the oldest event still pending has waited (0 when none).")
+            lines.append("# TYPE hubsync_oldest_pending_age_seconds gauge")
+            lines.append("hubsync_oldest_pending_age_seconds \(oldestPendingAgeSeconds ?? 0)")
+            lines.append("# HELP hubsync_events_retrying Failed events that the event runner will try again by itself.")
+            lines.append("# TYPE hubsync_events_retrying gauge")
+            lines.append("hubsync_events_retrying \(retries.retrying)")
+            lines.append("# HELP hubsync_events_given_up Failed events given up: they run again only when reprocessed or redelivered.")
+            lines.append("# TYPE hubsync_events_given_up gauge")
+            lines.append("hubsync_events_given_up \(retries.givenUp)")
             lines.append("# HELP hubsync_database_bytes Size of the SQLite database file.")
             lines.append("# TYPE hubsync_database_bytes gauge")
             lines.append("hubsync_database_bytes \(size)")
@@ -54,7 +66,9 @@ struct Stats: ParsableCommand {
                                    "by_event": countsJSON(item.counts.byEvent, keys: item.counts.byEvent.keys.sorted())] as JSONValue)
                 }))),
                 ("last_received_at", json(newest?.iso8601)),
-                ("oldest_pending", oldestPending.map { ["id": .int($0.id), "received_at": .string($0.receivedAt)] } ?? .null),
+                ("oldest_pending", oldestPending.map { ["id": .int($0.id), "received_at": .string($0.receivedAt),
+                                                        "age_seconds": json(oldestPendingAgeSeconds)] } ?? .null),
+                ("retrying", .int(Int64(retries.retrying))), ("given_up", .int(Int64(retries.givenUp))),
                 ("database_bytes", .int(size))).jsonText)
             return
         }
@@ -68,7 +82,9 @@ struct Stats: ParsableCommand {
         }))
         print("")
         print("last delivery received: \(newest?.iso8601 ?? "none")")
-        print("oldest pending:         \(oldestPending.map { "event \($0.id), received \($0.receivedAt)" } ?? "none")")
+        print("oldest pending:         \(oldestPending.map { "event \($0.id), received \($0.receivedAt)" + (oldestPendingAgeSeconds.map { ", \($0) s ago" } ?? "") } ?? "none")")
+        print("failed, retrying:       \(retries.retrying)")
+        print("failed, given up:       \(retries.givenUp)")
         print("database size:          \(size) bytes")
     }
 }

@@ -97,10 +97,20 @@ extension TestStack {
         guard let program, program.isRunning else { return }
         let processes = [program.processIdentifier] + workerPIDs()
         for pid in processes { kill(pid, SIGSTOP) }
+        // kill() returns before the process stops; a SIGKILL that reached a process still inside a
+        // write() would cut the write short, which no power cut does. Wait until all are frozen.
+        _ = eventually(5) { processes.allSatisfy { isStopped($0) || !isAlive($0) } }
         for pid in processes { kill(pid, SIGKILL) }
         program.waitUntilExit()
         _ = eventually(10) { processes.allSatisfy { !isAlive($0) } }
     }
+}
+
+/// A process stopped by a signal (state T in /proc/PID/stat).
+private func isStopped(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return false }
+    return stat[close...].hasPrefix(") T")
 }
 
 /// A process that exists and is not a zombie.

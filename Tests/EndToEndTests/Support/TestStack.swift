@@ -134,6 +134,20 @@ final class TestStack {
         return text.split(separator: " ").compactMap { Int32($0) }
     }
 
+    /// The supervisor's `--background` process (the event runner), from its command line.
+    func backgroundPID() -> Int32? {
+        workerPIDs().first { pid in
+            let arguments = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+            return arguments.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == "--background" }
+        }
+    }
+
+    /// The supervisor's request workers: every child but the background process.
+    func requestWorkerPIDs() -> [Int32] {
+        let background = backgroundPID()
+        return workerPIDs().filter { $0 != background }
+    }
+
     /// SIGTERM to the program; returns its exit status.
     @discardableResult
     func stopProgram() -> Int32? {
