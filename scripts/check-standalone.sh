@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Spelled in pieces so that this script does not match itself.
-sibling='\.\./'"shared"
+sibling='\.\./'"shared"'|/work/'"shared"'|'"shared"'/(payloads|hooks)'
 notes='(GITHUB|STACK|STYLE)'"\.md"
 if hits=$(git grep -nE "$sibling|(^|[^/a-z-])$notes" -- . ':!docs/*.md'); then
     echo "check-standalone: these lines refer outside the repository:" >&2

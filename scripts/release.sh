@@ -30,6 +30,14 @@ for program in "${programs[@]}"; do
     install -m 0755 "$bin_dir/$program" "$stage/bin/$program"
     strip --strip-unneeded "$stage/bin/$program"
 done
+# Failure injection for the tests (Sources/Webhooks/TestFault.swift) is compiled into debug builds
+# only; a release binary that carries its marker or its switch was built wrong.
+for program in "${programs[@]}"; do
+    if grep -qaE 'hubsync_test_fault|HUBSYNC_TEST_FAULTS|injected crash' "$stage/bin/$program"; then
+        echo "release: $program contains the tests' failure injection; build it with -c release" >&2
+        exit 1
+    fi
+done
 install -m 0644 nginx/pulser-hub-sync.conf "$stage/nginx/pulser-hub-sync.conf"
 install -m 0644 packaging/systemd/* "$stage/systemd/"
 install -m 0644 packaging/hubsync.env "$stage/hubsync.env.example"
