@@ -26,7 +26,11 @@ import Testing
             let push = try Paths.payload("push/payload.json")
             let (port, secret) = (stack.port, stack.secret)
             let worker = Thread { [self] in
+                var sequence = 0
                 while !stop.load(ordering: .relaxed) {
+                    // A body of its own each time: the same body under a new delivery id is a replay, stored but not handled.
+                    sequence += 1
+                    let push = Array("{\"sequence\":\(sequence),".utf8) + push.dropFirst()
                     let id = newDeliveryID()
                     let status = (try? RawHTTP.send(port: port, path: "/github/webhook",
                                                     headers: deliveryHeaders(event: "push", body: push, id: id, secret: secret),
@@ -72,7 +76,10 @@ import Testing
         let (statuses, ids) = sender.finish()
 
         #expect(givenUp, "the crashing event was not given up: \(row(stack, "poison-crash"))")
-        #expect(row(stack, "poison-number") == ["failed", "1", "0", "payload's pull_request.updated_at is out of range", ""])
+        // Claimed in the crashing event's batch, it may have died with it once, and then run alone.
+        let number = row(stack, "poison-number")
+        #expect(number.first == "failed" && number.dropFirst(3) == ["payload's pull_request.updated_at is out of range", ""], "\(number)")
+        #expect(["1", "0"].contains(number[safe: 2] ?? "") && ["1", "2"].contains(number[safe: 1] ?? ""), "\(number)")
         #expect(row(stack, "poison-crash") == ["failed", "3", "3", "gave up after 3 attempts: the worker died", ""])
         #expect(crashes(stack) == 3, "the background process died \(crashes(stack)) times")
         #expect(statuses.count >= 20 && statuses.allSatisfy { $0 == 200 }, "answers while poison was handled: \(statuses)")
@@ -131,4 +138,8 @@ import Testing
         #expect(answer.status == 200)
         #expect(seconds < 1, "the first delivery after the restart took \(seconds) s")
     }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }

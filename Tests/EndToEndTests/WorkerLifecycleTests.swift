@@ -49,6 +49,16 @@ import Testing
         #expect(Set(stack.workerPIDs()) == processes, "no process was restarted")
     }
 
+    /// The supervisor killed outright (SIGKILL, as the OOM killer): its workers and the event runner
+    /// end with it instead of lingering, the runner too although nothing but its pipe tells it.
+    @Test func everyChildEndsWithAKilledSupervisor() throws {
+        let stack = try TestStack(name: "orphans")
+        let children = stack.workerPIDs()
+        #expect(children.count == 3 && stack.backgroundPID() != nil)
+        stack.killProgram()
+        #expect(eventually(5) { children.allSatisfy { kill($0, 0) != 0 } }, "still running: \(children.filter { kill($0, 0) == 0 })")
+    }
+
     /// SIGTERM while deliveries are in flight: every delivery answered 200 is stored, the program
     /// exits 0 and removes its socket.
     @Test func sigtermFinishesRequestsInHandAndLosesNothingAcknowledged() throws {

@@ -23,7 +23,9 @@ public struct FastCGIProgram {
     /// Runs until shut down; returns the exit status. `makeResponder` is called once per process.
     /// `hasBackgroundWork`: the responder will have `background` work, which a supervisor gives a
     /// process of its own.
+    /// `validate`: what this program requires of the configuration beyond parsing (refused with exit 78).
     public func run(arguments: [String], environment: [String: String], hasBackgroundWork: Bool = false,
+                    validate: (Configuration) throws(ConfigurationError) -> Void = { _ in },
                     makeResponder: (ProgramContext) throws -> Responder) -> Int32 {
         let options: ServeOptions
         do {
@@ -38,6 +40,7 @@ public struct FastCGIProgram {
         let configuration: Configuration
         do {
             configuration = try Configuration.load(environment: environment)
+            try validate(configuration)
         } catch {
             printError("\(name): \(error)")
             return 78  // EX_CONFIG
@@ -153,7 +156,9 @@ extension FastCGIProgram {
 /// `takesSignals`: true only when this is the process's one thread (ShutdownSignal.wait).
 private func runBackground(_ work: BackgroundWork, signal: WorkSignal, shutdown: ShutdownSignal, takesSignals: Bool) {
     while !shutdown.isRequested {
-        if work.pass() == 0 { signal.wait(milliseconds: work.idleMilliseconds, shutdown: shutdown, takesSignals: takesSignals) }
+        if work.pass() == 0 && !signal.wait(milliseconds: work.idleMilliseconds, shutdown: shutdown, takesSignals: takesSignals) {
+            return  // the supervisor is gone
+        }
     }
 }
 

@@ -23,7 +23,15 @@ public final class ShutdownSignal: Sendable {
         sigaction(SIGINT, &action, nil)
     }
 
-    public var isRequested: Bool { ShutdownSignal.requested.load(ordering: .relaxed) }
+    /// Also true while SIGTERM or SIGINT is pending: `ppoll` delivers a pending signal only when it
+    /// would wait, so a thread whose descriptor is always ready (a busy event runner, woken again and
+    /// again) would otherwise never see it.
+    public var isRequested: Bool {
+        if ShutdownSignal.requested.load(ordering: .relaxed) { return true }
+        var pending = sigset_t()
+        sigpending(&pending)
+        return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1
+    }
 
     /// Waits until `fd` is readable, `milliseconds` pass or (with `takesSignals`) a shutdown signal
     /// arrives. A thread beside the request threads must not take the signal: the request thread

@@ -33,15 +33,20 @@ public final class WorkSignal: Sendable {
 
     /// Waits until notified, `milliseconds` pass or (with `takesSignals`) a shutdown signal arrives,
     /// then empties the pipe (one pass handles everything stored so far, however many bytes
-    /// announced it).
-    func wait(milliseconds: Int, shutdown: ShutdownSignal, takesSignals: Bool) {
+    /// announced it). Returns false when no writer is left: the supervisor and its workers are gone
+    /// (the pipe would read as ready for ever), so the background process should end too.
+    func wait(milliseconds: Int, shutdown: ShutdownSignal, takesSignals: Bool) -> Bool {
         guard let readFD else {
             usleep(UInt32(min(milliseconds, 1000)) * 1000)
-            return
+            return true
         }
         shutdown.wait(forReadable: readFD, milliseconds: milliseconds, takesSignals: takesSignals)
         var scratch = [UInt8](repeating: 0, count: 512)
-        while Glibc.read(readFD, &scratch, scratch.count) > 0 {}
+        while true {
+            let count = Glibc.read(readFD, &scratch, scratch.count)
+            if count == 0 { return false }  // end of file: every write end is closed
+            if count < 0 { return true }    // EAGAIN: emptied
+        }
     }
 }
 
