@@ -29,7 +29,7 @@ trap 'rm -rf "$root"' EXIT
 chmod 0755 "$root"
 
 install -d -m 0755 "$root/DEBIAN" "$root/usr/bin" "$root/lib/systemd/system" "$root/etc/pulser-hub-sync" \
-    "$root/etc/nginx/snippets" "$root/usr/share/doc/pulser-hub-sync"
+    "$root/etc/nginx/snippets" "$root/etc/nginx/conf.d" "$root/usr/share/doc/pulser-hub-sync"
 for program in webhook-fcgi callback-fcgi hubsync; do
     install -m 0755 "$bin_dir/$program" "$root/usr/bin/$program"
     strip --strip-unneeded "$root/usr/bin/$program"
@@ -37,6 +37,7 @@ done
 install -m 0644 packaging/systemd/* "$root/lib/systemd/system/"
 install -m 0640 packaging/hubsync.env "$root/etc/pulser-hub-sync/hubsync.env"
 install -m 0644 nginx/pulser-hub-sync.conf "$root/etc/nginx/snippets/pulser-hub-sync.conf"
+install -m 0644 nginx/pulser-hub-sync-limits.conf "$root/etc/nginx/conf.d/pulser-hub-sync-limits.conf"
 gzip -9n < README.md > "$root/usr/share/doc/pulser-hub-sync/README.md.gz"
 cat > "$root/usr/share/doc/pulser-hub-sync/copyright" <<COPYRIGHT
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
@@ -60,7 +61,8 @@ install -d -m 0755 "$root/usr/share/lintian/overrides"
 printf '%s\n' 'pulser-hub-sync: non-standard-file-perm 0640 != 0644 [etc/pulser-hub-sync/hubsync.env]' \
     > "$root/usr/share/lintian/overrides/pulser-hub-sync"
 install -m 0755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm "$root/DEBIAN/"
-printf '%s\n' /etc/pulser-hub-sync/hubsync.env /etc/nginx/snippets/pulser-hub-sync.conf > "$root/DEBIAN/conffiles"
+printf '%s\n' /etc/pulser-hub-sync/hubsync.env /etc/nginx/snippets/pulser-hub-sync.conf /etc/nginx/conf.d/pulser-hub-sync-limits.conf \
+    > "$root/DEBIAN/conffiles"
 
 # Depends: what the binaries load, as dpkg-shlibdeps reads it from the libraries' shlibs files.
 shlibs_dir=$(mktemp -d)

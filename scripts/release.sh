@@ -38,7 +38,7 @@ for program in "${programs[@]}"; do
         exit 1
     fi
 done
-install -m 0644 nginx/pulser-hub-sync.conf "$stage/nginx/pulser-hub-sync.conf"
+install -m 0644 nginx/pulser-hub-sync.conf nginx/pulser-hub-sync-limits.conf "$stage/nginx/"
 install -m 0644 packaging/systemd/* "$stage/systemd/"
 install -m 0644 packaging/hubsync.env "$stage/hubsync.env.example"
 install -m 0644 README.md LICENSE "$stage/"

@@ -16,6 +16,7 @@ ln -sf /etc/nginx/fastcgi_params "$runtime_dir/fastcgi_params"  # the snippet in
 # WEBHOOK_FASTCGI_PASS overrides where the webhook location points (e.g. 127.0.0.1:9000 for a TCP socket).
 sed -e "s#unix:/run/pulser-hub-sync/webhook.sock#${WEBHOOK_FASTCGI_PASS:-unix:/run/pulser-hub-sync/webhook.sock}#" \
     -e "s#/run/pulser-hub-sync/#$runtime_dir/#g" "$repo/nginx/pulser-hub-sync.conf" > "$runtime_dir/pulser-hub-sync.conf"
+cp "$repo/nginx/pulser-hub-sync-limits.conf" "$runtime_dir/pulser-hub-sync-limits.conf"
 sed -e "s#@RUNTIME_DIR@#$runtime_dir#g" -e "s#@PORT@#$port#g" \
     -e "s#@USER_DIRECTIVE@#$user_directive#" \
     -e "s#@WORKER_PROCESSES@#${NGINX_WORKERS:-1}#" \

@@ -10,6 +10,8 @@ public struct CallbackServices: Sendable {
     public let installState: InstallState
     public let logger: Logger
     public let now: @Sendable () -> Timestamp
+    /// `GET /app`'s slug, fetched at most once an hour per process (GITHUB_APP_SLUG unset).
+    let appSlug = AppSlugCache()
 
     public init(configuration: Configuration, logger: Logger, now: @escaping @Sendable () -> Timestamp = { .now() }) throws {
         let key = try KeyFile.loadOrCreate(path: configuration.keyFilePath)

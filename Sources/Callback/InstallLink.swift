@@ -7,7 +7,7 @@ struct InstallLink {
     let services: CallbackServices
 
     func handle(_ request: HTTPRequest) throws -> HTTPResponse {
-        let slug = try services.configuration.appSlug ?? fetchSlug()
+        let slug = try services.configuration.appSlug ?? services.appSlug.slug(now: services.now(), fetch: fetchSlug)
         let (state, cookie) = try services.installState.issue(now: services.now())
         let location = services.configuration.gitHubURL + "/apps/\(slug)/installations/new?state=" + state
         return HTTPResponse(status: 302, headers: [("Location", location), InstallState.setCookieHeader(cookie)] + HTMLPage.securityHeaders)

@@ -24,10 +24,21 @@ final class CurlEasy {
     /// `curl_global_init` is not thread-safe; run it once per process, before any handle exists.
     private static let initializeOnce: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
+    /// What a call may do beyond its own URL. GitHub redirects renamed resources (301/302/307,
+    /// docs/github-protocol.md section 12), which only GETs follow: a redirected POST or PATCH
+    /// would carry its body (a client secret, a refresh token) to wherever the answer points.
+    /// Redirects use `redirectProtocols` only (https, or http too for a loopback test server), and
+    /// an answer over `maxResponseBytes` is cut off with an error instead of filling memory.
+    struct Limits {
+        var followsRedirects: Bool
+        var redirectProtocols: String
+        var maxResponseBytes: Int
+    }
+
     func perform(method: String, url: String, headers: [String], body: [UInt8]?, connectTimeoutMilliseconds: Int,
-                 totalTimeoutMilliseconds: Int) throws(GitHubError) -> Response {
+                 totalTimeoutMilliseconds: Int, limits: Limits) throws(GitHubError) -> Response {
         curl_easy_reset(handle)  // options of the previous call must not leak into this one
-        let collector = Collector()
+        let collector = Collector(maxBodyBytes: limits.maxResponseBytes)
         let context = Unmanaged.passUnretained(collector).toOpaque()
         var list: UnsafeMutablePointer<curl_slist>?
         for header in headers { list = curl_slist_append(list, header) }
@@ -40,19 +51,29 @@ final class CurlEasy {
         // TLS verification stays on (libcurl's default); say so, so that no later change can flip it.
         code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1) : code
         code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2) : code
-        // GitHub redirects renamed resources (301/302/307, docs/github-protocol.md section 12).
-        code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1) : code
+        code = code == CURLE_OK ? ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https") : code
+        code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, limits.followsRedirects ? 1 : 0) : code
+        code = code == CURLE_OK ? ccurl_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, limits.redirectProtocols) : code
         code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_MAXREDIRS, 5) : code
         code = code == CURLE_OK ? ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1) : code
         code = code == CURLE_OK ? ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method) : code
         code = code == CURLE_OK ? ccurl_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, { data, size, count, context in
             let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
+            guard collector.body.count + size * count <= collector.maxBodyBytes else {
+                collector.isOverLimit = true
+                return 0  // libcurl stops with CURLE_WRITE_ERROR
+            }
             collector.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size * count))
             return size * count
         }) : code
         code = code == CURLE_OK ? ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, context) : code
         code = code == CURLE_OK ? ccurl_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, { data, size, count, context in
             let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
+            collector.headerBytes += size * count
+            guard collector.headerBytes <= Collector.maxHeaderBytes else {
+                collector.isOverLimit = true
+                return 0
+            }
             collector.addHeaderLine(UnsafeRawBufferPointer(start: data, count: size * count))
             return size * count
         }) : code
@@ -73,6 +94,9 @@ final class CurlEasy {
         }
         guard result == CURLE_OK else {
             if result == CURLE_OPERATION_TIMEDOUT { throw .timedOut }
+            if collector.isOverLimit {
+                throw .invalidResponse("an answer larger than \(limits.maxResponseBytes) bytes (or its headers over \(Collector.maxHeaderBytes)); refused")
+            }
             throw .network(String(cString: curl_easy_strerror(result)))
         }
         var status = 0
@@ -82,8 +106,14 @@ final class CurlEasy {
 }
 
 private final class Collector {
+    static let maxHeaderBytes = 256 * 1024
+    let maxBodyBytes: Int
     var body: [UInt8] = []
     var headers: [String: String] = [:]
+    var headerBytes = 0
+    var isOverLimit = false
+
+    init(maxBodyBytes: Int) { self.maxBodyBytes = maxBodyBytes }
 
     /// One header line as bytes: `"\r\n"` is a single Character in Swift, so trimming characters
     /// would leave it on every value (a rate-limit header then read "0\r\n", not "0").

@@ -10,7 +10,11 @@ import Glibc
 public final class GitHubClient {
     public static let apiVersion = "2022-11-28"
     public static let maxRetries = 3
+    /// The largest answer read: a page of 100 pull requests is about 3 MB.
+    public static let maxResponseBytes = 16 * 1024 * 1024
     let apiBaseURL: String
+    /// Where absolute URLs from answers (pagination links) may point: the API base's scheme, host and port.
+    private let apiOrigin: URLOrigin?
     let webBaseURL: String
     private let curl: CurlEasy
     private let userAgent: String
@@ -24,6 +28,7 @@ public final class GitHubClient {
     {
         apiBaseURL = configuration.gitHubAPIURL
         webBaseURL = configuration.gitHubURL
+        apiOrigin = URLOrigin(configuration.gitHubAPIURL)
         curl = try CurlEasy()
         userAgent = "pulser-hub-sync/\(BuildInfo.version)"
         connectTimeoutMilliseconds = configuration.gitHubConnectTimeoutMilliseconds
@@ -47,7 +52,9 @@ public final class GitHubClient {
     }
 
     /// A REST call: `path` is relative to the API base (`/app/installations/42`) or, for pagination
-    /// links, an absolute URL GitHub gave us. Answers with a 2xx or 3xx status; anything else throws.
+    /// links, an absolute URL GitHub gave us, which must be on the API base (same scheme, host and
+    /// port): the call carries the App JWT or a token, which no other server may see. Answers with
+    /// a 2xx or 3xx status; anything else throws.
     public func rest(_ method: String, _ path: String, credential: Credential, json: JSONValue? = nil,
                      extraHeaders: [String] = []) throws(GitHubError) -> Response {
         var headers = ["Accept: application/vnd.github+json", "X-GitHub-Api-Version: \(GitHubClient.apiVersion)",
@@ -58,7 +65,13 @@ public final class GitHubClient {
             headers.append("Content-Type: application/json")
             body = JSONText.bytes(json)
         }
-        let url = path.hasPrefix("http://") || path.hasPrefix("https://") ? path : apiBaseURL + path
+        let isAbsolute = path.lowercased().hasPrefix("http://") || path.lowercased().hasPrefix("https://")
+        if isAbsolute {
+            guard let origin = URLOrigin(path), origin == apiOrigin else {
+                throw .invalidResponse("a link outside GITHUB_API_URL (\(String(path.prefix(100)))); not followed")
+            }
+        }
+        let url = isAbsolute ? path : apiBaseURL + path
         let response = try send(method: method, url: url, headers: headers, body: body)
         guard response.status < 400 else { throw GitHubClient.error(for: response) }
         return response
@@ -77,6 +90,13 @@ public final class GitHubClient {
         return response
     }
 
+    /// Redirects for GET only, over https only (http too when the API base itself is a loopback
+    /// test server), and answers up to `maxResponseBytes`.
+    private func limits(for method: String) -> CurlEasy.Limits {
+        CurlEasy.Limits(followsRedirects: method == "GET", redirectProtocols: apiOrigin?.scheme == "http" ? "http,https" : "https",
+                        maxResponseBytes: GitHubClient.maxResponseBytes)
+    }
+
     /// Sends with retries: network errors and 5xx are retried after 0.5, 1 and 2 s, each times a
     /// random factor from 0.5 to 1.5 so that many clients do not retry in step.
     private func send(method: String, url: String, headers: [String], body: [UInt8]?) throws(GitHubError) -> Response {
@@ -85,7 +105,7 @@ public final class GitHubClient {
             do throws(GitHubError) {
                 let raw = try curl.perform(method: method, url: url, headers: headers, body: body,
                                            connectTimeoutMilliseconds: connectTimeoutMilliseconds,
-                                           totalTimeoutMilliseconds: totalTimeoutMilliseconds)
+                                           totalTimeoutMilliseconds: totalTimeoutMilliseconds, limits: limits(for: method))
                 let response = Response(status: raw.status, headers: raw.headers, body: raw.body)
                 if response.status >= 500 && attempt < GitHubClient.maxRetries {
                     attempt += 1

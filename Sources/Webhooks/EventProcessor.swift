@@ -60,6 +60,7 @@ public struct EventProcessor {
             #if DEBUG
             if injectingFaults { try TestFault.inject(into: event, attempt: attempt) }
             #endif
+            try PayloadShape.check(event)
             let result = try handler(event)
             return EventOutcome(status: result.isSkipped ? .skipped : .processed,
                                 summary: result.summary.cappingStrings(at: summaryStringLimit), changes: result.changes)

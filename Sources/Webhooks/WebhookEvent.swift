@@ -20,6 +20,8 @@ public enum HandlerError: Error, Equatable, CustomStringConvertible {
     case missingField(String)
     /// A number or a time that no GitHub object holds (past Int64, before year 1, after 9999).
     case outOfRange(String)
+    /// A payload that carries another event's object (`member`): not this event's.
+    case wrongShape(event: String, member: String)
     /// A failure that may pass if tried again later.
     case temporary(String)
 
@@ -27,6 +29,7 @@ public enum HandlerError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .missingField(let path): "payload has no \(path)"
         case .outOfRange(let path): "payload's \(path) is out of range"
+        case .wrongShape(let event, let member): "payload does not fit the \(event) event: it carries \(member)"
         case .temporary(let reason): reason
         }
     }

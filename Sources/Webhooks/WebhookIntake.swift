@@ -78,7 +78,7 @@ public struct WebhookIntake: Sendable {
             installationID: payload.installationID, repository: payload.repository, sender: payload.sender,
             body: request.body, contentType: encoding.rawValue,
             targetType: headers.targetType, targetID: headers.targetID, receivedAt: services.now(),
-            secretFingerprint: secrets[match].fingerprint)
+            secretFingerprint: secrets[match].fingerprint, signature: signature.digest)
         let outcome = try services.writer.insert(newEvent)
 
         switch outcome {

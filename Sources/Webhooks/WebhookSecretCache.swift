@@ -13,10 +13,11 @@ public final class WebhookSecretCache: @unchecked Sendable {
 
     /// Read again after this long, so that a retirement takes effect without a restart.
     static let freshForMicroseconds: Int64 = 5_000_000
-    /// After a failed read (the database unreadable), a mismatch reads again only this often, so
-    /// that forged requests cannot make every request wait for a broken disk. A good read is
-    /// always retried: the table is tiny and its pages cached, cheaper than the HMAC already spent.
-    static let retryAfterFailureMicroseconds: Int64 = 1_000_000
+    /// A mismatch reads the secrets again at most this often: forged signatures must not make every
+    /// request wait on the lock for a database read and an unsealing each. `hubsync secret rotate
+    /// --github` waits longer than this between storing a secret and giving it to GitHub, so the
+    /// first delivery signed with it always finds it (README, "Webhook secrets").
+    public static let mismatchReloadSpacingMicroseconds: Int64 = 1_000_000
 
     private let configuration: Configuration
     private let logger: Logger
@@ -26,7 +27,6 @@ public final class WebhookSecretCache: @unchecked Sendable {
     private var loadedAt: Timestamp?
     private var database: Database?
     private var warnedAboutKey = false
-    private var lastLoadFailed = false
 
     public init(configuration: Configuration, logger: Logger, now: @escaping @Sendable () -> Timestamp = { .now() }) {
         self.configuration = configuration
@@ -48,8 +48,10 @@ public final class WebhookSecretCache: @unchecked Sendable {
     /// moment ago (rotation) is accepted on the very first delivery signed with it.
     public func reloadedAfterMismatch() -> [Secret] {
         lock.withLock {
-            if lastLoadFailed, let loadedAt,
-               now().microsecondsSinceEpoch - loadedAt.microsecondsSinceEpoch < WebhookSecretCache.retryAfterFailureMicroseconds {
+            // With no secret at all every delivery is refused anyway: read at once, so the first
+            // secret stored is used at once.
+            if let loadedAt, !secrets.isEmpty,
+               now().microsecondsSinceEpoch - loadedAt.microsecondsSinceEpoch < WebhookSecretCache.mismatchReloadSpacingMicroseconds {
                 return secrets
             }
             return load()
@@ -61,7 +63,6 @@ public final class WebhookSecretCache: @unchecked Sendable {
     private func load() -> [Secret] {
         let key = try? KeyFile.load(path: configuration.keyFilePath)
         var loaded: [Secret] = []
-        lastLoadFailed = false
         do {
             // The key is read each time: `hubsync secret set` may have created it after this started.
             if database == nil { database = try Database(configuration: configuration) }
@@ -78,7 +79,6 @@ public final class WebhookSecretCache: @unchecked Sendable {
         } catch {
             logger.warn("cannot read the stored webhook secrets", [("error", .string("\(error)"))])
             database = nil
-            lastLoadFailed = true
             loaded = secrets.filter { stored in !configuration.webhookSecrets.contains(stored.value) }
         }
         loaded += configuration.webhookSecrets.map { value in

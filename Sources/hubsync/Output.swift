@@ -1,9 +1,11 @@
 import Common
 import Glibc
 
-/// A plain text table: a header row and left-aligned columns, two spaces apart.
+/// A plain text table: a header row and left-aligned columns, two spaces apart. Cells are made
+/// terminal-safe: titles, names and branches are written by anyone on GitHub.
 func textTable(_ header: [String], _ rows: [[String]]) -> String {
     guard !rows.isEmpty else { return "(none)" }
+    let rows = rows.map { $0.map(terminalSafe) }
     let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
     func line(_ cells: [String]) -> String {
         var text = ""
@@ -36,9 +38,9 @@ func printFields(_ value: JSONValue) {
     for (key, member) in object.members {
         let text: String
         switch member {
-        case .string(let string): text = string
+        case .string(let string): text = terminalSafe(string)
         case .null: text = "-"
-        default: text = member.jsonText
+        default: text = terminalSafe(member.jsonText)
         }
         print(key + ":" + String(repeating: " ", count: width - key.count + 1) + text)
     }
@@ -57,5 +59,24 @@ func writeStandardOutput(_ bytes: [UInt8]) {
         let written = bytes[offset...].withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
         if written <= 0 { return }
         offset += written
+    }
+}
+
+/// `text` with every character a terminal would act on replaced by U+FFFD: C0 controls (ESC starts
+/// the sequences that move the cursor, retitle the window or write to the clipboard; a newline
+/// would forge a row), DEL, C1 controls (U+0080 to U+009F, which some terminals read as ESC + a
+/// letter: U+009B is CSI), and the bidirectional overrides and isolates that make text display in
+/// an order other than its own. JSON output (`--json`) escapes these itself and stays exact.
+func terminalSafe(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: isTerminalControl) else { return text }
+    var safe = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars { safe.append(isTerminalControl(scalar) ? "\u{FFFD}" : scalar) }
+    return String(safe)
+}
+
+private func isTerminalControl(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x00...0x1F, 0x7F...0x9F, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: true
+    default: false
     }
 }

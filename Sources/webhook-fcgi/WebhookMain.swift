@@ -21,7 +21,7 @@ struct WebhookMain {
                            the nginx -> FastCGI ceiling on the same configuration
 
         Configuration comes from the environment and HUBSYNC_CONFIG (default /etc/pulser-hub-sync/hubsync.env):
-        GITHUB_WEBHOOK_SECRET, HUBSYNC_DB, HUBSYNC_MAX_BODY, HUBSYNC_SYNC, HUBSYNC_LOG_LEVEL, HUBSYNC_BUSY_TIMEOUT_MS,
+        GITHUB_WEBHOOK_SECRET (at least 16 bytes), GITHUB_WEBHOOK_SECRET_PREVIOUS, HUBSYNC_DB, HUBSYNC_MAX_BODY, HUBSYNC_SYNC, HUBSYNC_LOG_LEVEL, HUBSYNC_BUSY_TIMEOUT_MS,
         HUBSYNC_THREADS, HUBSYNC_BATCH_MAX, HUBSYNC_KEY_FILE (opens the secrets stored with `hubsync secret`).
         """
 
@@ -31,7 +31,7 @@ struct WebhookMain {
         let environment = currentEnvironment()
         let isBenchTrivial = CommandLine.arguments.contains("--bench-trivial")
         let status = program.run(arguments: Array(CommandLine.arguments.dropFirst()), environment: environment,
-                                 hasBackgroundWork: !isBenchTrivial) { context in
+                                 hasBackgroundWork: !isBenchTrivial, validate: WebhookSecretPolicy.requireMinimumStrength) { context in
             if isBenchTrivial {
                 return Responder(respond: { _ in Reply(response: .json(200, ["status": "ok"])) })
             }

@@ -71,8 +71,58 @@ import Testing
         #expect(pauses.withLock { $0 } == 3)
     }
 
+    /// Issue 14, point 5: URLs from answers are not trusted.
+    @Test func absoluteURLsMustBeOnTheAPIBase() throws {
+        let fake = try FakeGitHub()
+        let directory = try TemporaryDirectory()
+        let settings = try configuration(fake, directory: directory)
+        let client = try GitHubClient(configuration: settings)
+        let port = try #require(URLOrigin(settings.gitHubAPIURL)?.port)
+        #expect(try client.rest("GET", settings.gitHubAPIURL + "/app", credential: .bearer(try AppJWT.make(configuration: settings, now: .now())))
+            .status == 200)
+        let before = try fake.log().count
+        for link in ["http://localhost:\(port)/app", "https://127.0.0.1:\(port)/app", "http://127.0.0.1:\(port + 1)/app",
+                     "http://127.0.0.1:\(port)@evil.example/app", "http://evil.example/?x=http://127.0.0.1:\(port)/"] {
+            let error = #expect(throws: GitHubError.self) { try client.rest("GET", link, credential: .bearer("a-token")) }
+            #expect("\(error.map { "\($0)" } ?? "")".contains("outside GITHUB_API_URL"), "\(link)")
+        }
+        #expect(try fake.log().count == before, "a link to another origin was requested")
+    }
+
+    @Test func onlyGETsFollowRedirects() throws {
+        let fake = try FakeGitHub()
+        let directory = try TemporaryDirectory()
+        let client = try GitHubClient(configuration: configuration(fake, directory: directory))
+        try fake.control(["mode": "redirect", "count": 1])
+        #expect(try client.rest("GET", "/somewhere", credential: .bearer("t")).json?["landed"]?.boolValue == true)
+        try fake.control(["mode": "redirect", "count": 1])
+        let answer = try client.rest("POST", "/somewhere", credential: .bearer("t"), json: ["refresh_token": "ghr_secret"])
+        #expect(answer.status == 307)
+        try fake.control(["mode": "redirect", "count": 1])
+        _ = try? client.oauthAccessToken(form: [("client_secret", "the-client-secret")])
+        let landings = try fake.log().filter { $0["path"] as? String == "/_landing" }
+        #expect(landings.count == 1 && landings.first?["method"] as? String == "GET", "\(landings)")
+    }
+
+    @Test func anAnswerOverTheSizeLimitIsRefused() throws {
+        let fake = try FakeGitHub()
+        let directory = try TemporaryDirectory()
+        let client = try GitHubClient(configuration: configuration(fake, directory: directory))
+        try fake.control(["mode": "huge", "bytes": GitHubClient.maxResponseBytes + 1])
+        let error = #expect(throws: GitHubError.self) { try client.rest("GET", "/app", credential: .none) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("larger than \(GitHubClient.maxResponseBytes) bytes"))
+        try fake.control(["mode": "huge", "bytes": 1 << 20, "count": 1])
+        #expect(try client.rest("GET", "/app", credential: .none).body.count == 1 << 20)
+    }
+
     @Test func plainHTTPIsRefusedExceptOnLoopback() {
         #expect(throws: ConfigurationError.self) { try Configuration(variables: ["GITHUB_API_URL": "http://api.github.com"]) }
+        // The loopback check reads the parsed host: before @ is a user name, and a name may only look like an address.
+        for url in ["http://127.0.0.1@evil.example", "http://127.0.0.1.evil.example", "http://127.evil.example:80",
+                    "http://localhost.evil.example", "http://user:pw@127.0.0.1:9", "https://", "http://[::1"] {
+            #expect(throws: ConfigurationError.self, "\(url)") { try Configuration(variables: ["GITHUB_API_URL": url]) }
+        }
+        #expect((try? Configuration(variables: ["GITHUB_API_URL": "http://[::1]:8080/api"]))?.gitHubAPIURL == "http://[::1]:8080/api")
         #expect(throws: ConfigurationError.self) { try Configuration(variables: ["GITHUB_URL": "ftp://github.com"]) }
         #expect((try? Configuration(variables: ["GITHUB_API_URL": "http://127.0.0.1:9/"]))?.gitHubAPIURL == "http://127.0.0.1:9")
         #expect((try? Configuration(variables: ["GITHUB_API_URL": "https://ghe.example.com/api/v3"]))?.gitHubAPIURL == "https://ghe.example.com/api/v3")

@@ -38,10 +38,11 @@ import Testing
         #expect(defaults.maxBodyBytes == 25 * 1024 * 1024)
         #expect(defaults.syncMode == .full)
         let custom = try Configuration(variables: [
-            "GITHUB_WEBHOOK_SECRET": "old,new", "HUBSYNC_MAX_BODY": "1M", "HUBSYNC_SYNC": "NORMAL",
+            "GITHUB_WEBHOOK_SECRET": "new", "GITHUB_WEBHOOK_SECRET_PREVIOUS": "old", "HUBSYNC_MAX_BODY": "1M", "HUBSYNC_SYNC": "NORMAL",
             "HUBSYNC_LOG_LEVEL": "warn", "GITHUB_APP_ID": "12345",
         ])
-        #expect(custom.webhookSecrets == [Array("old".utf8), Array("new".utf8)])
+        #expect(custom.webhookSecrets == [Array("new".utf8), Array("old".utf8)])
+        #expect(custom.webhookSecretVariables == ["GITHUB_WEBHOOK_SECRET", "GITHUB_WEBHOOK_SECRET_PREVIOUS"])
         #expect(custom.maxBodyBytes == 1_048_576)
         #expect(custom.syncMode == .normal)
         #expect(custom.logLevel == .warn)
@@ -72,6 +73,32 @@ import Testing
         #expect(configuration.syncMode == .normal)
         #expect(throws: ConfigurationError.self) {
             try Configuration.load(environment: ["HUBSYNC_CONFIG": directory.path + "/missing.env"])
+        }
+    }
+
+    /// A comma is a character of a secret: `strong,x` is one secret, and `x` alone matches nothing
+    /// (issue 14: it was split, and a delivery signed with `x` was stored).
+    @Test func aSecretIsTakenWholeCommasIncluded() throws {
+        let configuration = try Configuration(variables: ["GITHUB_WEBHOOK_SECRET": "Str0ngSecretValue0123456789abcdef,x"])
+        #expect(configuration.webhookSecrets == [Array("Str0ngSecretValue0123456789abcdef,x".utf8)])
+        let body = Array("{}".utf8)
+        let signedWithPiece = try #require(HubSignature(header: HubSignature.header(for: body, secret: Array("x".utf8))))
+        #expect(signedWithPiece.matchingSecretIndex(body: body, secrets: configuration.webhookSecrets) == nil)
+    }
+
+    @Test func aSecretShorterThan16BytesIsRefusedNamingItsVariable() throws {
+        try WebhookSecretPolicy.requireMinimumStrength(try Configuration(variables: ["GITHUB_WEBHOOK_SECRET": String(repeating: "k", count: 16)]))
+        for (variable, value) in [("GITHUB_WEBHOOK_SECRET", "x"), ("GITHUB_WEBHOOK_SECRET", String(repeating: "k", count: 15)),
+                                  ("GITHUB_WEBHOOK_SECRET_PREVIOUS", "short")] {
+            var variables = ["GITHUB_WEBHOOK_SECRET": String(repeating: "k", count: 40)]
+            variables[variable] = value
+            #expect(throws: ConfigurationError.self) { try WebhookSecretPolicy.requireMinimumStrength(try Configuration(variables: variables)) }
+            do {
+                try WebhookSecretPolicy.requireMinimumStrength(try Configuration(variables: variables))
+            } catch {
+                #expect("\(error)".hasPrefix(variable + ": "), "\(error)")
+                #expect("\(error)".contains("hubsync secret rotate"), "\(error)")
+            }
         }
     }
 }

@@ -99,6 +99,26 @@ import TestSupport
         }
     }
 
+    /// Issue 14, point 6: the browser routes are limited per address by the shipped snippet: a
+    /// burst of 20 passes, then a 429 page with Retry-After instead of one call to GitHub each.
+    @Test func aBurstOfBrowserRequestsIsLimited() throws {
+        let fake = try FakeGitHub()
+        let stack = try TestStack(name: "limited", callbackEnvironment: fake.environment)
+        var statuses: [Int] = []
+        var limited: HTTPResult?
+        for _ in 0..<40 {
+            let result = try get(stack, "/github/auth/callback?code=code-octocat-9&installation_id=1")
+            statuses.append(result.status)
+            if result.status == 429 && limited == nil { limited = result }
+        }
+        #expect(statuses.prefix(20).allSatisfy { $0 != 429 }, "\(statuses)")
+        #expect(statuses.filter { $0 == 429 }.count >= 10, "\(statuses)")
+        #expect(limited?.headers["retry-after"] == "10")
+        #expect(limited?.text.contains("Too many requests") == true)
+        // Far fewer code exchanges reached GitHub than requests were sent.
+        #expect(try fake.log().filter { $0["path"] as? String == "/login/oauth/access_token" }.count <= 22)
+    }
+
     @Test func theInstallLinkIsBoundToTheBrowserThatStartedIt() throws {
         let fake = try FakeGitHub()
         let stack = try TestStack(name: "install", callbackEnvironment: fake.environment)

@@ -5,8 +5,11 @@ import Testing
 @Suite(.serialized) struct IntakeThroughNginxTests {
     @Test func signedDeliveriesAreStoredExactlyOnBothURLsAndHandledAfterTheAnswer() throws {
         let stack = try TestStack(name: "intake")
-        let push = try Paths.payload("push/payload.json")
-        for path in ["/github/webhook", "/odoo/github/webhook"] {
+        let example = try Paths.payload("push/payload.json")
+        for (index, path) in ["/github/webhook", "/odoo/github/webhook"].enumerated() {
+            // GitHub's example, then the same with one space more: the same body under a new delivery
+            // id would be a replay (stored, not handled).
+            let push = example + Array(repeating: 0x20, count: index)
             let id = newDeliveryID()
             let result = try stack.deliver(event: "push", body: push, id: id, path: path)
             #expect(result.status == 200)

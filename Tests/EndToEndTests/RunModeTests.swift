@@ -6,7 +6,7 @@ import Testing
     @Test func plainCGIAnswersOneRequestFromTheEnvironmentAndStdin() throws {
         let directory = try Paths.newRunDirectory("cgi")
         let body = Array(#"{"zen":"cgi"}"#.utf8)
-        let secret = "cgi-secret"
+        let secret = "cgi-secret-0123456789"
         let result = try run(Paths.program("webhook-fcgi"), [], environment: [
             "GITHUB_WEBHOOK_SECRET": secret, "HUBSYNC_DB": directory + "/h.db", "HUBSYNC_CONFIG": "/dev/null",
             "REQUEST_METHOD": "POST", "DOCUMENT_URI": "/github/webhook", "CONTENT_TYPE": "application/json",
@@ -49,6 +49,16 @@ import Testing
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1)
         #expect(lines.first?.hasPrefix("webhook-fcgi: \(variable): ") == true)
+    }
+
+    /// A weak webhook secret stops webhook-fcgi at start (exit 78) with the variable and the way out.
+    @Test func aWeakWebhookSecretIsRefusedAtStart() throws {
+        let result = try run(Paths.program("webhook-fcgi"), ["--socket", "/tmp/unused-\(getpid()).sock"],
+                             environment: ["HUBSYNC_CONFIG": "/dev/null", "GITHUB_WEBHOOK_SECRET": "Str0ngSecretValue0123456789abcdef",
+                                           "GITHUB_WEBHOOK_SECRET_PREVIOUS": "x"])
+        #expect(result.status == 78)
+        #expect(result.stderr.hasPrefix("webhook-fcgi: GITHUB_WEBHOOK_SECRET_PREVIOUS: a secret of at least 16 bytes (it has 1)"))
+        #expect(result.stderr.contains("hubsync secret rotate"))
     }
 
     @Test func versionAndUsage() throws {

@@ -39,7 +39,11 @@ import TestSupport
         #expect(try deliver(signedWith: first) == 200)
         #expect(try deliver(signedWith: "forged") == 401)
 
-        #expect(try hubsync(["secret", "retire"]).status == 0)
+        // The old secret verified deliveries a moment ago: GitHub may still sign with it.
+        let refused = try hubsync(["secret", "retire"])
+        #expect(refused.status == 1 && refused.stderr.contains("verified a delivery at"), "\(refused.stderr)")
+        #expect(try deliver(signedWith: first) == 200)
+        #expect(try hubsync(["secret", "retire", "--force"]).status == 0)
         #expect(try eventually(7) { try deliver(signedWith: first) == 401 })
         #expect(try deliver(signedWith: second) == 200)
 
@@ -56,6 +60,54 @@ import TestSupport
             #expect(!(try hubsync(["secret", "list"]).stdout.contains(secret)))
         }
         #expect(try hubsync(["secret", "retire"]).stderr.contains("no previous secret"))
+    }
+
+    /// Issue 14, point 2: two `rotate --github` whose update on GitHub fails never retire the
+    /// secret GitHub signs with; with a secret in the environment too, `secret list` shows it and
+    /// `doctor` warns that it is still accepted.
+    @Test func failedRotationsKeepTheSecretGitHubSignsWith() throws {
+        let fake = try FakeGitHub()
+        let keyFile = try Paths.newRunDirectory("failed-rotation-key") + "/hubsync.key"
+        let environmentSecret = "environment-secret-\(UUID().uuidString)"
+        let stack = try TestStack(name: "failed-rotation", secret: environmentSecret, environment: ["HUBSYNC_KEY_FILE": keyFile])
+        let environment = fake.environment.merging(["HUBSYNC_DB": stack.databasePath, "HUBSYNC_KEY_FILE": keyFile, "HUBSYNC_CONFIG": "/dev/null",
+                                                    "PATH": "/usr/bin:/bin", "GITHUB_WEBHOOK_SECRET": environmentSecret]) { _, new in new }
+        func hubsync(_ arguments: [String], input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+            let result = try run(Paths.program("hubsync"), arguments, environment: environment, input: input.map { Array($0.utf8) })
+            return (result.status, result.stdout, result.stderr)
+        }
+        func deliver(signedWith secret: String) throws -> Int {
+            let body = Array("{\"zen\":\"\(UUID().uuidString)\",\"hook_id\":1}".utf8)
+            return try RawHTTP.send(port: stack.port, path: "/github/webhook",
+                                    headers: deliveryHeaders(event: "ping", body: body, id: newDeliveryID(), secret: secret), body: body).status
+        }
+        let current = "current-secret-\(UUID().uuidString)"
+        #expect(try hubsync(["secret", "set"], input: current).status == 0)
+        #expect(try deliver(signedWith: current) == 200)  // GitHub signs with it
+
+        try fake.setMode("error500")
+        for _ in 0..<2 {
+            let failed = try hubsync(["secret", "rotate", "--github"])
+            #expect(failed.status == 1)
+            #expect(failed.stderr.contains("GitHub still signs with the primary secret, which is unchanged"), "\(failed.stderr)")
+        }
+        try fake.setMode("normal")
+        #expect(try deliver(signedWith: current) == 200, "the secret GitHub signs with was retired")
+        let list = try jsonArrayOf(hubsync(["secret", "list", "--json"]).stdout)
+        #expect(list.first { $0["state"] as? String == "primary" }?["deliveries"] as? Int == 2)
+        #expect(list.contains { $0["origin"] as? String == "GITHUB_WEBHOOK_SECRET" && $0["state"] as? String == "active" })
+        let doctor = try hubsync(["doctor", "--json"])
+        let check = try jsonArrayOf(doctor.stdout).first { $0["check"] as? String == "webhook secret" }
+        #expect(check?["status"] as? String == "warn")
+        #expect((check?["detail"] as? String)?.contains("GITHUB_WEBHOOK_SECRET is still accepted") == true, "\(String(describing: check))")
+
+        // Once GitHub takes it, the new secret is the primary and the old one stays accepted.
+        #expect(try hubsync(["secret", "rotate", "--github"]).status == 0)
+        let config = try #require(try fake.stats()["hook_config"] as? [String: Any])
+        let second = try #require(config["secret"] as? String)
+        #expect(try deliver(signedWith: second) == 200)
+        #expect(try deliver(signedWith: current) == 200)
+        #expect(try jsonArrayOf(hubsync(["secret", "list", "--json"]).stdout).first?["state"] as? String == "primary")
     }
 }
 

@@ -166,6 +166,36 @@ class Handler(BaseHTTPRequestHandler):
                 if MODE["count"] <= 0:
                     MODE.clear()
                     MODE["mode"] = "normal"
+        if path == "/_landing":  # where mode "redirect" sends clients: records what arrived
+            body = self.read_body()
+            self.record(outcome=f"landed with {len(body)} body bytes", authorization=self.headers.get("Authorization", ""))
+            return self.send_json(200, {"landed": True, "body_bytes": len(body)})
+        if mode == "redirect":  # a 307 to /_landing (a client that follows it re-sends its body there)
+            self.read_body()
+            self.record(outcome="307 to /_landing")
+            self.send_response(307)
+            self.send_header("Location", settings.get("location", "/_landing"))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if mode == "huge":  # an answer of `bytes` bytes, as a hostile or broken server might send
+            self.read_body()
+            self.record(outcome="200 huge")
+            size = int(settings.get("bytes", 1 << 20))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            chunk = b" " * 65536
+            sent = 0
+            try:
+                while sent < size:
+                    part = chunk[:min(len(chunk), size - sent)]
+                    self.wfile.write(part)
+                    sent += len(part)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return
         if mode == "error500":
             self.read_body()
             self.record(outcome="502 (mode error500)")

@@ -43,7 +43,7 @@ import TestSupport
 
     @Test func doctorChecksEachItemAndFailsWithTheFix() throws {
         _ = try hubsync(["init"])
-        let healthy = try hubsync(["doctor", "--online", "--json"], ["GITHUB_WEBHOOK_SECRET": "s3cret-for-doctor"])
+        let healthy = try hubsync(["doctor", "--online", "--json"], ["GITHUB_WEBHOOK_SECRET": "s3cret-for-doctor-0123456789abcdef"])
         #expect(healthy.status == 0, "\(healthy.output)")
         let checks = try jsonArray(healthy.output)
         let byName = Dictionary(checks.map { ($0["check"] as? String ?? "", $0) }, uniquingKeysWith: { first, _ in first })
@@ -56,6 +56,13 @@ import TestSupport
         #expect(byName["github events"]?["status"] as? String == "warn")
         #expect((byName["github events"]?["detail"] as? String)?.contains("workflow_run") == true)
         #expect(!healthy.output.contains("s3cret-for-doctor"))
+        // Below 32 bytes doctor fails the secret, naming the variable and its length, never the value.
+        let weak = try hubsync(["doctor", "--json"], ["GITHUB_WEBHOOK_SECRET": "x0123456789abcdefghi", "GITHUB_WEBHOOK_SECRET_PREVIOUS": ""])
+        #expect(weak.status == 1)
+        let weakCheck = try jsonArray(weak.output).first { $0["check"] as? String == "webhook secret" }
+        #expect(weakCheck?["status"] as? String == "fail")
+        #expect((weakCheck?["detail"] as? String)?.contains("GITHUB_WEBHOOK_SECRET has 20 bytes") == true, "\(String(describing: weakCheck))")
+        #expect(!weak.output.contains("x0123456789abcdefghi"))
 
         chmod(fake.pemPath, 0o644)
         defer { chmod(fake.pemPath, 0o600) }

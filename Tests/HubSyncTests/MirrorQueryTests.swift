@@ -76,4 +76,38 @@ import TestSupport
         #expect(result.error.contains("sideways"))
         #expect(try hubsync(["prs", "--help"], database: database).output.contains("--state"))
     }
+
+    /// Titles, names and branches are written by anyone on GitHub: in text output no control
+    /// character reaches the terminal (an ESC sequence could retitle the window, move the cursor
+    /// or forge a row), while --json keeps the exact text.
+    @Test func textOutputCarriesNoTerminalControls() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/h.db"
+        let store = try EventStore(path: path, syncMode: .normal, busyTimeoutMilliseconds: 1000)
+        let hostile = "Fix \u{1B}]0;pwned\u{07}\u{1B}[2J\u{9B}31m line\nforged row\r\u{202E}txt.exe\u{7F}"
+        let changes: [MirrorChange] = [
+            .pullRequest(PullRequestRecord(repository: "octo/hello", number: 7, title: hostile, state: "open", isDraft: false,
+                                           isMerged: false, mergedAt: nil, author: "mal\u{1B}[0mlory", headRef: "br\u{1B}anch",
+                                           headSHA: "1", baseRef: "main", baseSHA: "0", labels: [], updatedAt: "2026-11-26T10:00:00.000Z")),
+            .issue(IssueRecord(repository: "octo/hello", number: 8, title: hostile, state: "open", stateReason: nil, labels: ["a\u{1B}b"],
+                               assignees: [], author: "x", updatedAt: "2026-11-26T09:00:00.000Z", isDeleted: false, transferredTo: nil)),
+            .workflowRun(WorkflowRunRecord(runID: 5, repository: "octo/hello", name: hostile, event: "push", status: "completed",
+                                           conclusion: "success", branch: "b\u{9B}1m", headSHA: "1", runAttempt: 1, updatedAt: "2026-11-26T10:30:00.000Z")),
+        ]
+        for (index, change) in changes.enumerated() {
+            let id = try store.insert([NewEvent(deliveryID: "t-\(index)", hookID: 1, event: "x", action: nil, installationID: nil,
+                                                repository: nil, sender: nil, body: Array("{}".utf8), contentType: "application/json",
+                                                targetType: nil, targetID: nil, receivedAt: .now())])[0].id
+            try store.recordOutcome(id: id, EventOutcome(status: .processed, changes: [change]), at: .now())
+        }
+        for command in [["prs"], ["issues"], ["runs"]] {
+            let output = try hubsync(command, database: path).output
+            let controls = output.unicodeScalars.filter { ($0.value < 0x20 && $0 != "\n") || (0x7F...0x9F).contains($0.value) || $0.value == 0x202E }
+            #expect(controls.isEmpty, "\(command): \(controls.map { String($0.value, radix: 16) })")
+            #expect(output.split(separator: "\n").count == 2, "\(command): one header and one row, no forged row")
+            #expect(output.contains("\u{FFFD}"))
+        }
+        let exact = try jsonArray(hubsync(["prs", "--json"], database: path).output)
+        #expect(exact.first?["title"] as? String == hostile)
+    }
 }

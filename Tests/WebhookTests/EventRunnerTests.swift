@@ -192,4 +192,20 @@ import Testing
         #expect(fixture.runner.runPass() == 1)
         #expect(try fixture.state(id).status == .processed)
     }
+
+    /// A redelivery of a failed event runs the handlers on the body stored first, not on the new
+    /// one (GitHub keeps the GUID across redeliveries; a different body under it is not GitHub's).
+    @Test func aRedeliveryRunsTheStoredBody() throws {
+        let fixture = try Fixture()
+        let broken = #"{"action":"opened","repository":{"full_name":"o/r"},"issue":{"number":1,"updated_at":10000000000000}}"#
+        let id = try fixture.receive("issues", broken, id: "same-guid")
+        fixture.runner.runPass()
+        #expect(try fixture.state(id).status == .failed)
+        let receipt = try WebhookIntake(services: fixture.services).receive(delivery(event: "issues", body: Array((Self.issue + "}").utf8), id: "same-guid"))
+        #expect(receipt.outcome == .duplicate(id: id, status: .failed))
+        try fixture.services.writer.retryNow(id: id, at: fixture.clock.now)
+        #expect(fixture.runner.runPass() == 1)
+        let state = try fixture.state(id)
+        #expect(state.status == .failed && state.error == "payload's issue.updated_at is out of range" && state.attempts == 2)
+    }
 }

@@ -21,8 +21,12 @@ public struct Configuration: Sendable {
     public static let defaultRequestThreads = 16
     public static let defaultMaxBatchSize = 64
 
-    /// Active webhook secrets, primary first; any one may match (rotation).
+    /// The environment's webhook secrets, current first; any one may match (rotation).
     public var webhookSecrets: [[UInt8]]
+    /// The variable each of `webhookSecrets` came from, for messages.
+    public var webhookSecretVariables: [String]
+    /// One secret each, byte for byte: a comma, a space or a quote is part of a secret.
+    public static let webhookSecretVariableNames = ["GITHUB_WEBHOOK_SECRET", "GITHUB_WEBHOOK_SECRET_PREVIOUS"]
     public var databasePath: String
     public var maxBodyBytes: Int
     public var syncMode: SyncMode
@@ -58,6 +62,7 @@ public struct Configuration: Sendable {
         gitHubURL: String = "https://github.com", keyFilePath: String = Configuration.defaultKeyFilePath
     ) {
         self.webhookSecrets = webhookSecrets
+        self.webhookSecretVariables = webhookSecrets.indices.map { Configuration.webhookSecretVariableNames[min($0, 1)] }
         self.databasePath = databasePath
         self.maxBodyBytes = maxBodyBytes
         self.syncMode = syncMode
@@ -96,10 +101,14 @@ public struct Configuration: Sendable {
             guard let text = variables[name]?.trimmingSpaces(), !text.isEmpty else { return nil }
             return text
         }
-        // Comma-separated so that an old and a new secret can both be active during rotation.
-        // Spaces around a comma are kept: a secret is taken byte for byte.
-        webhookSecrets = (variables["GITHUB_WEBHOOK_SECRET"] ?? "")
-            .split(separator: ",").filter { !$0.isEmpty }.map { Array($0.utf8) }
+        // Exactly one secret per variable, taken byte for byte. (Splitting on commas once made
+        // `strong,x` accept deliveries signed with `x`.) The previous secret, still accepted while
+        // GitHub switches, has a variable of its own.
+        let secrets = Configuration.webhookSecretVariableNames.compactMap { name in
+            variables[name].flatMap { $0.isEmpty ? nil : (name, Array($0.utf8)) }
+        }
+        webhookSecrets = secrets.map(\.1)
+        webhookSecretVariables = secrets.map(\.0)
         databasePath = value("HUBSYNC_DB") ?? Configuration.defaultDatabasePath
         maxBodyBytes = Configuration.defaultMaxBodyBytes
         if let text = value("HUBSYNC_MAX_BODY") {
@@ -175,19 +184,12 @@ public struct Configuration: Sendable {
 func baseURL(_ text: String, variable: String) throws(ConfigurationError) -> String {
     var url = text
     while url.hasSuffix("/") { url.removeLast() }
-    if url.hasPrefix("https://"), url.count > 8 { return url }
-    if url.hasPrefix("http://") {
-        let hostAndPort = url.dropFirst(7).split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
-        let host: String
-        if hostAndPort.hasPrefix("[") {
-            host = String(hostAndPort.prefix(while: { $0 != "]" })) + "]"
-        } else {
-            host = String(hostAndPort.split(separator: ":").first ?? "")
-        }
-        if host == "localhost" || host == "[::1]" || host.hasPrefix("127.") { return url }
-        throw .invalidValue(variable: variable, expected: "an https:// URL (plain http:// is allowed only to a loopback address; got \"\(text)\")")
+    // Parsed, not matched as text: `http://127.0.0.1@evil.example` is a plain-http URL to evil.example.
+    guard let origin = URLOrigin(url), !url.contains("?"), !url.contains("#") else {
+        throw .invalidValue(variable: variable, expected: "an https:// URL with a host and no user name, query or fragment (got \"\(text)\")")
     }
-    throw .invalidValue(variable: variable, expected: "an https:// URL (got \"\(text)\")")
+    if origin.scheme == "https" || origin.isLoopback { return url }
+    throw .invalidValue(variable: variable, expected: "an https:// URL (plain http:// is allowed only to a loopback address; got \"\(text)\")")
 }
 
 /// `26214400`, `25M`, `25MiB`, `512k`: binary multiples, as nginx's `client_max_body_size` reads them.

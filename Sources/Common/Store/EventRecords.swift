@@ -19,10 +19,13 @@ public struct NewEvent: Sendable {
     public var receivedAt: Timestamp
     /// Which webhook secret verified the signature (`SecretFingerprint`), when known.
     public var secretFingerprint: String?
+    /// The verified signature's digest: the same body under another delivery id is a replay.
+    public var signature: [UInt8]?
 
     public init(deliveryID: String, hookID: Int64, event: String, action: String?, installationID: Int64?,
                 repository: String?, sender: String?, body: [UInt8], contentType: String,
-                targetType: String?, targetID: Int64?, receivedAt: Timestamp, secretFingerprint: String? = nil) {
+                targetType: String?, targetID: Int64?, receivedAt: Timestamp, secretFingerprint: String? = nil,
+                signature: [UInt8]? = nil) {
         self.deliveryID = deliveryID
         self.hookID = hookID
         self.event = event
@@ -36,6 +39,7 @@ public struct NewEvent: Sendable {
         self.targetID = targetID
         self.receivedAt = receivedAt
         self.secretFingerprint = secretFingerprint
+        self.signature = signature
     }
 }
 

@@ -25,8 +25,8 @@ public final class EventStore {
         mirror = MirrorStore(connection: connection)
         insertStatement = try connection.prepare("""
             INSERT INTO deliveries (delivery_id, hook_id, event, action, installation_id, repository, sender, body,
-                                    content_type, target_type, target_id, received_at, secret_fingerprint)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    content_type, target_type, target_id, received_at, secret_fingerprint, signature)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (delivery_id, hook_id) DO NOTHING
             RETURNING id
             """)
@@ -117,6 +117,7 @@ public final class EventStore {
             optionalInteger(event.installationID), optionalText(event.repository), optionalText(event.sender),
             .blob(event.body), .text(event.contentType), optionalText(event.targetType),
             optionalInteger(event.targetID), .text(event.receivedAt.iso8601), optionalText(event.secretFingerprint),
+            event.signature.map { .blob($0) } ?? .null,
         ]) {
             try insertStatement.step() ? insertStatement.int64(0) : nil
         }

@@ -296,6 +296,27 @@ public enum Migrations {
                 DELETE FROM deliveries WHERE id = OLD.id;
             END;
             """),
+        // Replays under a new delivery id. The signature covers the body, not the headers, so a
+        // captured delivery can be sent again with another X-GitHub-Delivery. The signature's
+        // digest identifies the body (for one secret); a delivery whose digest a stored delivery of
+        // the same hook already has is stored, but `skipped`, naming the first: its handlers never
+        // run twice. The state is decided in the trigger, so storing stays one statement.
+        Migration(name: "skip-replayed-bodies", sql: """
+            ALTER TABLE deliveries ADD COLUMN signature BLOB;
+            CREATE INDEX deliveries_by_signature ON deliveries (hook_id, signature) WHERE signature IS NOT NULL;
+            DROP TRIGGER deliveries_state;
+            CREATE TRIGGER deliveries_state AFTER INSERT ON deliveries
+            BEGIN
+                INSERT INTO event_states (event_id, status, error)
+                SELECT NEW.id, CASE WHEN first.delivery_id IS NULL THEN 'pending' ELSE 'skipped' END,
+                       CASE WHEN first.delivery_id IS NULL THEN NULL
+                            ELSE 'the same body as delivery ' || first.delivery_id || ': a replay, not handled' END
+                FROM (SELECT NULL AS unused) LEFT JOIN (
+                    SELECT delivery_id FROM deliveries
+                    WHERE NEW.signature IS NOT NULL AND hook_id = NEW.hook_id AND signature = NEW.signature AND id <> NEW.id
+                    ORDER BY id LIMIT 1) AS first;
+            END;
+            """),
     ]
 
     public static var currentVersion: Int { all.count }

@@ -25,10 +25,18 @@ public final class WebhookSecretStore {
         box = key.map { SecretBox(key: $0) }
     }
 
-    /// A new primary secret. The old primary stays valid as `previous`, so deliveries signed either
-    /// way are accepted while GitHub switches; an older `previous` is retired (at most two are active).
-    /// Returns the new secret's fingerprint and the fingerprint of any secret retired on the way.
-    public func add(_ secret: [UInt8], origin: String, now: Timestamp = .now()) throws -> (fingerprint: String, retired: String?) {
+    /// How long a secret that verified a delivery stays "in use": retiring it within this window
+    /// needs `force` (GitHub may still sign with it, and deliveries signed with a retired secret
+    /// get 401, which GitHub does not retry).
+    public static let inUseWindowSeconds: Int64 = 86_400
+
+    /// Stores a new secret. As `primary` (`asPrimary`), the old primary stays valid as `previous`;
+    /// otherwise it goes in as `previous`, accepted but not yet what GitHub signs with (`promote`
+    /// makes it primary once GitHub has it). Either way the old `previous` is retired, unless it
+    /// verified a delivery within `inUseWindowSeconds` and `force` is false: then nothing changes
+    /// and `WebhookSecretError.stillInUse` says which. Returns the new fingerprint and the retired one.
+    public func add(_ secret: [UInt8], origin: String, asPrimary: Bool = true, force: Bool = false,
+                    now: Timestamp = .now()) throws -> (fingerprint: String, retired: String?) {
         guard let box, let key else { throw CryptoError.keyFileMissing(path: "HUBSYNC_KEY_FILE") }
         let fingerprint = SecretFingerprint.of(secret, key: key)
         let sealed = try box.seal(secret, associatedData: "webhook-secret:\(fingerprint)")
@@ -37,28 +45,57 @@ public final class WebhookSecretStore {
             let known = try connection.prepare("SELECT 1 FROM webhook_secrets WHERE fingerprint = ?")
             try known.bind([.text(fingerprint)])
             if try known.step() { throw WebhookSecretError.alreadyKnown(fingerprint) }
-            let retired = try connection.scalarText("SELECT fingerprint FROM webhook_secrets WHERE state = 'previous'")
-            try connection.prepare("UPDATE webhook_secrets SET state = 'retired', sealed = NULL, retired_at = ? WHERE state = 'previous'")
-                .run([.text(now.iso8601)])
-            try connection.execute("UPDATE webhook_secrets SET state = 'previous' WHERE state = 'primary'")
+            let retired = try retirePreviousInTransaction(force: force, now: now)
+            if asPrimary { try connection.execute("UPDATE webhook_secrets SET state = 'previous' WHERE state = 'primary'") }
             try connection.prepare("""
-                INSERT INTO webhook_secrets (fingerprint, sealed, state, origin, created_at) VALUES (?, ?, 'primary', ?, ?)
-                """).run([.text(fingerprint), .blob(sealed), .text(origin), .text(now.iso8601)])
+                INSERT INTO webhook_secrets (fingerprint, sealed, state, origin, created_at) VALUES (?, ?, ?, ?, ?)
+                """).run([.text(fingerprint), .blob(sealed), .text(asPrimary ? "primary" : "previous"), .text(origin), .text(now.iso8601)])
             return (fingerprint, retired)
         }
     }
 
-    /// Retires the `previous` secret: its value is destroyed. Returns its fingerprint, nil if none.
-    public func retirePrevious(now: Timestamp = .now()) throws -> String? {
+    /// Makes the `previous` secret `fingerprint` the primary, and the primary the previous (after
+    /// GitHub accepted the new secret: it is what GitHub signs with from now on).
+    public func promote(_ fingerprint: String) throws {
         try database.write {
             let connection = database.connection
-            guard let fingerprint = try connection.scalarText("SELECT fingerprint FROM webhook_secrets WHERE state = 'previous'") else {
-                return nil
-            }
-            try connection.prepare("UPDATE webhook_secrets SET state = 'retired', sealed = NULL, retired_at = ? WHERE state = 'previous'")
-                .run([.text(now.iso8601)])
-            return fingerprint
+            // Two steps, for the unique index on the primary: for a moment both are `previous`.
+            try connection.prepare("UPDATE webhook_secrets SET state = 'previous' WHERE state = 'primary' AND fingerprint <> ?")
+                .run([.text(fingerprint)])
+            try connection.prepare("UPDATE webhook_secrets SET state = 'primary' WHERE state = 'previous' AND fingerprint = ?")
+                .run([.text(fingerprint)])
+            guard try connection.scalarInt("SELECT changes()") == 1 else { throw WebhookSecretError.notPrevious(fingerprint) }
         }
+    }
+
+    /// Retires the `previous` secret: its value is destroyed. Returns its fingerprint, nil if none.
+    /// Refused (`stillInUse`) while it verified a delivery within `inUseWindowSeconds`, unless `force`.
+    public func retirePrevious(force: Bool = false, now: Timestamp = .now()) throws -> String? {
+        try database.write { try retirePreviousInTransaction(force: force, now: now) }
+    }
+
+    private func retirePreviousInTransaction(force: Bool, now: Timestamp) throws -> String? {
+        let connection = database.connection
+        guard let fingerprint = try connection.scalarText("SELECT fingerprint FROM webhook_secrets WHERE state = 'previous'") else {
+            return nil
+        }
+        if !force, let last = try lastVerified(fingerprint, since: now.adding(seconds: -WebhookSecretStore.inUseWindowSeconds)) {
+            throw WebhookSecretError.stillInUse(fingerprint: fingerprint, lastVerifiedAt: last)
+        }
+        try connection.prepare("UPDATE webhook_secrets SET state = 'retired', sealed = NULL, retired_at = ? WHERE state = 'previous'")
+            .run([.text(now.iso8601)])
+        return fingerprint
+    }
+
+    /// When `fingerprint` last verified a delivery received since `since`, if it did (walks the
+    /// deliveries of that window through `deliveries_by_received_at`, newest first).
+    public func lastVerified(_ fingerprint: String, since: Timestamp) throws -> String? {
+        let statement = try database.connection.prepare("""
+            SELECT received_at FROM deliveries INDEXED BY deliveries_by_received_at
+            WHERE received_at >= ? AND secret_fingerprint = ? ORDER BY received_at DESC LIMIT 1
+            """)
+        try statement.bind([.text(since.iso8601), .text(fingerprint)])
+        return try statement.step() ? statement.text(0) : nil
     }
 
     /// The secrets deliveries may be signed with, primary first, opened (needs the key).
@@ -99,10 +136,16 @@ public final class WebhookSecretStore {
 
 public enum WebhookSecretError: Error, CustomStringConvertible {
     case alreadyKnown(String)
+    case stillInUse(fingerprint: String, lastVerifiedAt: String)
+    case notPrevious(String)
 
     public var description: String {
         switch self {
         case .alreadyKnown(let fingerprint): "this secret is already stored (fingerprint \(fingerprint)); choose a new one"
+        case .stillInUse(let fingerprint, let last):
+            "the previous secret \(fingerprint) verified a delivery at \(last): GitHub may still sign with it, and retiring it would "
+                + "refuse those deliveries. Wait until `hubsync secret list` shows none for a day, or add --force"
+        case .notPrevious(let fingerprint): "\(fingerprint) is not the previous secret"
         }
     }
 }

@@ -5,19 +5,22 @@ import Common
 @Sendable func handleInstallation(_ event: WebhookEvent) throws(HandlerError) -> HandlerResult {
     let installation = try event.payload.requiredObject("installation")
     let installationID = try installation.requiredInt("id")
-    let account = installation["account"]
-    let summary: JSONValue = [
-        "installation_id": .int(installationID), "action": event.action.map { .string($0) } ?? .null,
-        "account": (account?["login"] ?? account?["slug"])?.value ?? .null,
-        "repository_selection": installation.optional("repository_selection"),
-    ]
     let status: String
     switch event.action {
     case "created", "unsuspend", "new_permissions_accepted": status = "active"
     case "suspend": status = "suspended"
     case "deleted": status = "deleted"
-    default: return HandlerResult(summary: summary, isSkipped: true)
+    default: status = ""
     }
+    // Every installation event names its account; the `installation` of other events is only an
+    // id, so without one this is no installation event (a body replayed under another event name).
+    let account = status.isEmpty ? installation["account"] : try installation.requiredObject("account")
+    let summary: JSONValue = [
+        "installation_id": .int(installationID), "action": event.action.map { .string($0) } ?? .null,
+        "account": (account?["login"] ?? account?["slug"])?.value ?? .null,
+        "repository_selection": installation.optional("repository_selection"),
+    ]
+    if status.isEmpty { return HandlerResult(summary: summary, isSkipped: true) }
     guard let record = try InstallationRecord(gitHub: installation, status: status) else { return HandlerResult(summary: summary) }
     var changes: [MirrorChange] = [.installation(record)]
     let repositories = InstallationRepository.list(event.payload["repositories"])

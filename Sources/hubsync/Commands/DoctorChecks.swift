@@ -96,7 +96,15 @@ enum DoctorChecks {
             return .fail("webhook secret", "none is configured: webhook-fcgi answers 503 to every delivery",
                          fix: "run `hubsync secret rotate --github` or `hubsync secret set`, or set GITHUB_WEBHOOK_SECRET")
         }
-        return .ok("webhook secret", "\(storedSecrets) stored, \(fromEnvironment) from GITHUB_WEBHOOK_SECRET")
+        if let weak = WebhookSecretPolicy.secrets(shorterThan: WebhookSecretPolicy.recommendedBytes, in: configuration).first {
+            return .fail("webhook secret", "\(weak.variable) has \(weak.length) bytes; a secret this short can be guessed",
+                         fix: "use at least \(WebhookSecretPolicy.recommendedBytes) bytes: \(WebhookSecretPolicy.howToRotate)")
+        }
+        if storedSecrets > 0, let variable = configuration.webhookSecretVariables.first {
+            return .warn("webhook secret", "\(variable) is still accepted beside the \(storedSecrets) stored secret(s) of `hubsync secret`",
+                         fix: "once `hubsync secret list` shows GitHub signing with the stored primary, remove \(configuration.webhookSecretVariables.joined(separator: " and ")) from hubsync.env and restart")
+        }
+        return .ok("webhook secret", "\(storedSecrets) stored, \(fromEnvironment) from the environment")
     }
 
     /// The clock: later than this program's own build year, and not behind the newest delivery.

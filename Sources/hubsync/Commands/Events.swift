@@ -104,7 +104,7 @@ struct Events: ParsableCommand {
                 results.append(["id": .int(id), "delivery_id": .string(stored.deliveryID), "event": .string(stored.event),
                                 "previous_status": .string(before.rawValue), "status": .string(status), "error": json(after?.error)])
                 if !global.json {
-                    print("\(id) \(stored.event) \(stored.deliveryID): \(before.rawValue) -> \(status)" + (after?.error.map { " (\($0))" } ?? ""))
+                    print(terminalSafe("\(id) \(stored.event) \(stored.deliveryID): \(before.rawValue) -> \(status)" + (after?.error.map { " (\($0))" } ?? "")))
                 }
             }
             if global.json { printJSON(results) } else if ids.isEmpty { print("nothing to reprocess") }

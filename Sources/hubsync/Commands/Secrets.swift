@@ -1,6 +1,7 @@
 import ArgumentParser
 import Common
 import Glibc
+import Webhooks
 
 struct Secret: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,9 +24,9 @@ struct Secret: ParsableCommand {
                  "created_at": .string(secret.createdAt), "retired_at": json(secret.retiredAt),
                  "deliveries": .int(Int64(counts[secret.fingerprint]?.count ?? 0)), "last_verified_at": json(counts[secret.fingerprint]?.last)]
             }
-            for value in configuration.webhookSecrets {
+            for (variable, value) in zip(configuration.webhookSecretVariables, configuration.webhookSecrets) {
                 let fingerprint = key.map { SecretFingerprint.of(value, key: $0) }
-                rows.append(["fingerprint": json(fingerprint), "state": "active", "origin": "GITHUB_WEBHOOK_SECRET", "created_at": .null,
+                rows.append(["fingerprint": json(fingerprint), "state": "active", "origin": .string(variable), "created_at": .null,
                              "retired_at": .null, "deliveries": .int(Int64(fingerprint.flatMap { counts[$0]?.count } ?? 0)),
                              "last_verified_at": json(fingerprint.flatMap { counts[$0]?.last })])
             }
@@ -50,15 +51,22 @@ struct Secret: ParsableCommand {
             abstract: "Store the secret read from standard input (never from the command line) as the primary one.",
             discussion: "For a secret entered by hand in the App's settings: printf %s \"$SECRET\" | hubsync secret set")
         @OptionGroup var global: GlobalOptions
+        @Flag(help: "Retire the previous secret even if it verified a delivery in the last day.") var force = false
 
         func run() throws {
             var bytes = readStandardInput()
             if bytes.last == 0x0A { bytes.removeLast() }
             if bytes.last == 0x0D { bytes.removeLast() }
             guard !bytes.isEmpty else { throw CommandFailure("no secret on standard input") }
-            let (fingerprint, retired) = try secretStore(global).add(bytes, origin: "set")
+            guard bytes.count >= WebhookSecretPolicy.minimumBytes else {
+                throw CommandFailure("a secret of \(bytes.count) bytes can be guessed; use at least \(WebhookSecretPolicy.minimumBytes) "
+                                     + "(\(WebhookSecretPolicy.recommendedBytes) or more recommended): \(WebhookSecretPolicy.howToRotate)")
+            }
+            let (fingerprint, retired) = try secretStore(global).add(bytes, origin: "set", force: force)
             reportAdded(global, fingerprint, retired, [:])
-            if bytes.count < 20 && !global.json { printProgress("warning: a secret this short can be guessed; prefer hubsync secret rotate", json: true) }
+            if bytes.count < WebhookSecretPolicy.recommendedBytes && !global.json {
+                printProgress("warning: prefer a secret of \(WebhookSecretPolicy.recommendedBytes) bytes or more (hubsync secret rotate)", json: true)
+            }
         }
     }
 
@@ -66,42 +74,53 @@ struct Secret: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Generate a new secret that becomes primary while the old one stays valid.",
             discussion: """
-                With --github it is also set as the App's webhook secret (PATCH /app/hook/config with the App JWT), \
-                after it is stored here, so no delivery is refused; then `hubsync secret retire` drops the old one. \
-                Without --github the new value is printed once, to be entered in the App's settings.
+                With --github the new secret is stored as the previous one (accepted, not yet used), then set as the App's \
+                webhook secret (PATCH /app/hook/config with the App JWT), and only once GitHub took it does it become the \
+                primary: a failed update leaves the secret GitHub signs with untouched. Then `hubsync secret retire` drops \
+                the old one. Without --github the new value is printed once, to be entered in the App's settings. Either \
+                way the secret before the current one is retired, unless it verified a delivery in the last day (--force).
                 """)
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Also set it as the App's webhook secret on GitHub.") var github = false
+        @Flag(help: "Retire the previous secret even if it verified a delivery in the last day.") var force = false
 
         func run() throws {
             let secret = lowercaseHex(try randomBytes(32))
             let configuration = try global.configuration()
             let store = try secretStore(global)
-            let (fingerprint, retired) = try store.add(Array(secret.utf8), origin: github ? "rotate --github" : "rotate")
             guard github else {
+                let (fingerprint, retired) = try store.add(Array(secret.utf8), origin: "rotate", force: force)
                 reportAdded(global, fingerprint, retired, ["secret": .string(secret)])
                 if !global.json { print("enter this as the App's webhook secret on GitHub (it is not shown again):\n\(secret)") }
                 return
             }
             let context = try global.gitHub()
+            let (fingerprint, retired) = try store.add(Array(secret.utf8), origin: "rotate --github", asPrimary: false, force: force)
+            // Every worker reads the secrets again on a mismatch at most once a second; waiting longer
+            // than that before GitHub signs with the new one means its first delivery finds it.
+            usleep(UInt32(WebhookSecretCache.mismatchReloadSpacingMicroseconds) + 500_000)
             do {
                 let jwt = try AppJWT.make(configuration: configuration, now: .now())
                 _ = try context.client.rest("PATCH", "/app/hook/config", credential: .bearer(jwt), json: ["secret": .string(secret)])
             } catch {
-                throw CommandFailure("stored the new secret \(fingerprint) (both secrets are accepted), but GitHub refused it: \(error); "
-                                     + "run hubsync secret rotate --github again, or enter a secret by hand")
+                throw CommandFailure("GitHub refused the new secret \(fingerprint): \(error). GitHub still signs with the primary "
+                                     + "secret, which is unchanged; the new one is accepted too. Run hubsync secret rotate --github again")
             }
+            try store.promote(fingerprint)
             reportAdded(global, fingerprint, retired, ["github": .bool(true)])
             if !global.json { print("GitHub now signs deliveries with \(fingerprint); once none arrive signed with the old one, run hubsync secret retire") }
         }
     }
 
     struct Retire: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Drop the previous secret: deliveries signed with it are refused from now on.")
+        static let configuration = CommandConfiguration(
+            abstract: "Drop the previous secret: deliveries signed with it are refused from now on.",
+            discussion: "Refused while the previous secret verified a delivery in the last day (GitHub may still sign with it), unless --force.")
         @OptionGroup var global: GlobalOptions
+        @Flag(help: "Retire it even if it verified a delivery in the last day.") var force = false
 
         func run() throws {
-            guard let fingerprint = try secretStore(global).retirePrevious() else { throw CommandFailure("there is no previous secret to retire") }
+            guard let fingerprint = try secretStore(global).retirePrevious(force: force) else { throw CommandFailure("there is no previous secret to retire") }
             if global.json {
                 print(JSONValue(dictionaryLiteral: ("retired", .string(fingerprint))).jsonText)
             } else {
