@@ -13,6 +13,9 @@ public enum CallbackError: Error, Equatable {
     case badVerificationCode
     case oauthRefused(code: String)
     case installationNotOwned
+    /// The user reaches the installation's repositories but cannot manage it (not the account, not
+    /// an owner of the organization) and did not start from the install link.
+    case installationNotManaged(account: String)
     case installationSuspended(account: String)
     case gitHubUnreachable
     case rateLimited(retryAt: String?)
@@ -24,7 +27,7 @@ public enum CallbackError: Error, Equatable {
         case .methodNotAllowed: 405
         case .notFound: 404
         case .missingParameters, .invalidInstallationID, .invalidSetupAction, .badVerificationCode, .oauthRefused: 400
-        case .invalidState, .installationNotOwned, .installationSuspended: 403
+        case .invalidState, .installationNotOwned, .installationNotManaged, .installationSuspended: 403
         case .gitHubUnreachable: 502
         case .rateLimited: 503
         case .notConfigured: 500
@@ -63,6 +66,11 @@ public enum CallbackError: Error, Equatable {
         case .installationNotOwned:
             return HTMLPage(title: "This installation does not belong to your GitHub account",
                             paragraphs: ["Nothing was recorded. Install the App from your own account, or ask an owner of the account to do it."],
+                            link: retry, isError: true)
+        case .installationNotManaged(let account):
+            return HTMLPage(title: "Only an owner of \(account) can register this installation",
+                            paragraphs: ["Your account can reach some of its repositories, but not manage the installation. Nothing was recorded. "
+                                         + "Ask an owner of \(account), or start the installation from this site's install link."],
                             link: retry, isError: true)
         case .installationSuspended(let account):
             return HTMLPage(title: "This installation is suspended",

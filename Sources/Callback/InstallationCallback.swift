@@ -4,6 +4,11 @@ import GitHub
 /// The browser's return from GitHub after an installation (`GET /github/auth/callback`, docs/github-protocol.md
 /// section 11). The installation_id in this URL can be forged by anyone, so it is trusted only
 /// after GitHub confirms, with the visitor's own user token, that the installation is among theirs.
+/// Among theirs is not enough to be recorded as its installer: `GET /user/installations` also lists
+/// an organization's installation to a member or an outside collaborator on one repository. So the
+/// visitor must manage it: be the account itself, an owner of the organization, or come back through
+/// a flow that started at this site's install link (a signed `state` bound to this browser). The
+/// user's token serves these checks only, and is revoked afterwards.
 struct InstallationCallback {
     let services: CallbackServices
 
@@ -25,13 +30,19 @@ struct InstallationCallback {
         guard idText.utf8.count <= 18, idText.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let installationID = Int64(idText),
               installationID > 0
         else { throw CallbackError.invalidInstallationID }
+        let installCookie = cookieValue(named: InstallState.cookieName, in: request.header("cookie"))
+        var startedAtInstallLink = false
         if let state = parameters["state"] {
             do {
-                try services.installState.verify(state, cookieValue: cookieValue(named: InstallState.cookieName, in: request.header("cookie")),
-                                                 now: services.now())
+                try services.installState.verify(state, cookieValue: installCookie, now: services.now())
+                startedAtInstallLink = true
             } catch {
                 throw CallbackError.invalidState
             }
+        } else if installCookie != nil {
+            // This browser started at the install link: GitHub brings the state back, so a return
+            // without it is not that flow's (a link crafted to drop it).
+            throw CallbackError.invalidState
         }
         return try withGitHub { client, tokens, database in
             let grant: UserTokenGrant
@@ -44,6 +55,7 @@ struct InstallationCallback {
             guard let userID = user?["id"]?.int64Value, let login = user?["login"]?.stringValue else {
                 throw GitHubError.invalidResponse("/user without id or login")
             }
+            defer { revoke(grant, client: client) }
             guard try userCanReach(installationID, client: client, userToken: grant.accessToken) else {
                 throw CallbackError.installationNotOwned
             }
@@ -53,6 +65,10 @@ struct InstallationCallback {
             }
             let account = installation["account"]
             let accountName = account?["login"]?.stringValue ?? account?["slug"]?.stringValue ?? "account \(installationID)"
+            guard try startedAtInstallLink
+                    || userManages(installation, userID: userID, client: client, userToken: grant.accessToken) else {
+                throw CallbackError.installationNotManaged(account: accountName)
+            }
             let isSuspended = installation["suspended_at"].map { !$0.isNull } ?? false
             let now = services.now().iso8601
             try IntegrationStore(database: database).save(Integration(
@@ -63,7 +79,6 @@ struct InstallationCallback {
                 setupAction: parameters["setup_action"], installedByLogin: login, installedByID: userID,
                 status: isSuspended ? "suspended" : "active", suspendedAt: installation["suspended_at"]?.stringValue,
                 createdAt: now, updatedAt: now))
-            try tokens.saveUserToken(grant, userID: userID)
             if isSuspended { throw CallbackError.installationSuspended(account: accountName) }
             _ = try tokens.installationToken(for: installationID)
             return successPage(account: accountName, installation: installation)
@@ -83,6 +98,45 @@ struct InstallationCallback {
             page += 1
         }
         return false
+    }
+
+    /// Whether the user manages the installation: it is their own account, or its organization's
+    /// `GET /user/memberships/orgs/{org}` says they are an active owner (`admin`). A member, an
+    /// outside collaborator or an enterprise account is not proven here.
+    private func userManages(_ installation: JSONNode, userID: Int64, client: GitHubClient, userToken: String) throws -> Bool {
+        let account = installation["account"]
+        let kind = installation["target_type"]?.stringValue ?? account?["type"]?.stringValue
+        switch kind {
+        case "User":
+            return account?["id"]?.int64Value == userID
+        case "Organization":
+            guard let login = account?["login"]?.stringValue,
+                  login.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 45 })
+            else { return false }
+            let answer = Result { () throws(GitHubError) in
+                try client.rest("GET", "/user/memberships/orgs/\(login)", credential: .bearer(userToken))
+            }
+            switch answer {
+            case .success(let response):
+                return response.json?["role"]?.stringValue == "admin" && response.json?["state"]?.stringValue == "active"
+            case .failure(.http(let status, _)) where status == 403 || status == 404:
+                return false  // not a member, or the App may not read memberships
+            case .failure(let error):
+                throw error
+            }
+        default:
+            return false
+        }
+    }
+
+    /// Revokes the user's token once the checks are done; a failure is logged, not shown (the
+    /// token expires by itself, and the visitor's page does not depend on it).
+    private func revoke(_ grant: UserTokenGrant, client: GitHubClient) {
+        do {
+            try grant.revoke(client: client, configuration: services.configuration)
+        } catch {
+            services.logger.warn("cannot revoke the user token after the callback", [("error", .string("\(error)"))])
+        }
     }
 
     private func successPage(account: String, installation: JSONNode) -> HTMLPage {

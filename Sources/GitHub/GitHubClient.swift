@@ -49,6 +49,8 @@ public final class GitHubClient {
         case none
         /// An App JWT, an installation token or a user token: `Authorization: Bearer` (docs/github-protocol.md, section 7).
         case bearer(String)
+        /// The OAuth client's id and secret (`DELETE /applications/{client_id}/token`).
+        case basic(user: String, password: String)
     }
 
     /// A REST call: `path` is relative to the API base (`/app/installations/42`) or, for pagination
@@ -59,7 +61,11 @@ public final class GitHubClient {
                      extraHeaders: [String] = []) throws(GitHubError) -> Response {
         var headers = ["Accept: application/vnd.github+json", "X-GitHub-Api-Version: \(GitHubClient.apiVersion)",
                        "User-Agent: \(userAgent)"] + extraHeaders
-        if case .bearer(let token) = credential { headers.append("Authorization: Bearer \(token)") }
+        switch credential {
+        case .bearer(let token): headers.append("Authorization: Bearer \(token)")
+        case .basic(let user, let password): headers.append("Authorization: Basic " + Base64URL.encodeStandard(user + ":" + password))
+        case .none: break
+        }
         var body: [UInt8]?
         if let json {
             headers.append("Content-Type: application/json")

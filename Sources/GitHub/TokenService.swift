@@ -130,4 +130,15 @@ public struct UserTokenGrant: Sendable {
                               refreshToken: json["refresh_token"]?.stringValue,
                               refreshTokenExpiresInSeconds: json["refresh_token_expires_in"]?.int64Value)
     }
+
+    /// Revokes the token, and with it its refresh token (`DELETE /applications/{client_id}/token`,
+    /// Basic authentication with the OAuth client's id and secret). The callback needs a user's
+    /// token for one check; a token kept is a token that can leak.
+    public func revoke(client: GitHubClient, configuration: Configuration) throws {
+        guard let clientID = configuration.appClientID, let clientSecret = configuration.appClientSecret else {
+            throw GitHubError.configuration("set GITHUB_APP_CLIENT_ID and GITHUB_APP_CLIENT_SECRET")
+        }
+        _ = try client.rest("DELETE", "/applications/\(clientID)/token", credential: .basic(user: clientID, password: clientSecret),
+                            json: ["access_token": .string(accessToken)])
+    }
 }

@@ -25,11 +25,14 @@ import TestSupport
         #expect(result.headers["content-security-policy"]?.contains("default-src 'none'") == true)
         #expect(result.headers["cache-control"] == "no-store")
         #expect(try integrations(stack) == "1|octo-org|Organization|selected|active|octocat")
-        #expect(try stack.sql("SELECT kind, owner_id FROM tokens ORDER BY kind") == "installation|1\nuser|1")
-        // What GitHub was asked, in order, and what the fake verified.
+        // The user's token served the checks only: revoked, and not kept (issue 14, point 4).
+        #expect(try stack.sql("SELECT kind, owner_id FROM tokens ORDER BY kind") == "installation|1")
+        #expect(try fake.stats()["revoked_user_tokens"] as? Int == 1)
+        // What GitHub was asked, in order, and what the fake verified: octocat owns octo-org.
         let calls = try fake.log().map { "\($0["method"] as? String ?? "") \($0["path"] as? String ?? "")" }
         #expect(calls == ["POST /login/oauth/access_token", "GET /user", "GET /user/installations", "GET /app/installations/1",
-                          "POST /app/installations/1/access_tokens"])
+                          "GET /user/memberships/orgs/octo-org", "POST /app/installations/1/access_tokens",
+                          "DELETE /applications/\(fake.environment["GITHUB_APP_CLIENT_ID"] ?? "")/token"])
         // The same URL under the Odoo module's path, for an update of the same installation.
         let update = try get(stack, "/odoo/github/auth/callback?code=code-octocat-2&installation_id=1&setup_action=update")
         #expect(update.status == 200)
@@ -47,6 +50,28 @@ import TestSupport
             #expect(!logs.contains(secret))
             #expect(!result.text.contains(secret) && !update.text.contains(secret))
         }
+    }
+
+    /// Issue 14, point 4: a member of an organization (or an outside collaborator) reaches its
+    /// installation through /user/installations, but does not manage it: refused, nothing recorded,
+    /// nothing of the installation shown, and the token revoked. An owner coming back through the
+    /// install link is accepted; a return that drops the link's state is refused.
+    @Test func reachingAnInstallationIsNotManagingIt() throws {
+        let fake = try FakeGitHub()
+        let stack = try TestStack(name: "member", callbackEnvironment: fake.environment)
+        let result = try get(stack, "/github/auth/callback?code=code-mallory-3&installation_id=1")
+        #expect(result.status == 403, "\(result.text)")
+        #expect(result.text.contains("Only an owner of octo-org can register this installation"))
+        #expect(!result.text.contains("contents: read"), "the installation's permissions were shown")
+        #expect(try integrations(stack) == "")
+        #expect(try stack.sql("SELECT count(*) FROM tokens") == "0")
+        #expect(try fake.stats()["revoked_user_tokens"] as? Int == 1)
+
+        // The install link's cookie without its state: refused before GitHub is asked anything.
+        let before = try fake.log().count
+        let dropped = try get(stack, "/github/auth/callback?code=code-mallory-4&installation_id=1", cookie: "hubsync_install=AAAAAAAAAAAAAAAAAAAAAA")
+        #expect(dropped.status == 403 && dropped.text.contains("This installation link is not valid"))
+        #expect(try fake.log().count == before)
     }
 
     @Test func aForgedInstallationIDIsRefusedAndNothingRecorded() throws {

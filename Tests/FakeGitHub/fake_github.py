@@ -39,6 +39,8 @@ class World:
         self.codes = dict(fixtures["codes"])          # code -> user id, single use
         self.installations = {i["id"]: i for i in fixtures["installations"]}
         self.access = {int(k): v for k, v in fixtures["access"].items()}  # user id -> installation ids
+        # user id -> {organization login: role}: `admin` is an owner, `member` only a member.
+        self.memberships = {int(k): v for k, v in fixtures.get("memberships", {}).items()}
         self.issuer, self.client_id, self.client_secret = issuer, client_id, client_secret
         self.public_key = public_key
         self.token_lifetime = token_lifetime
@@ -132,6 +134,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_PATCH(self):
         self.dispatch()
 
+    def do_DELETE(self):
+        self.dispatch()
+
     def dispatch(self):
         url = urlsplit(self.path)
         path, query = url.path, parse_qs(url.query)
@@ -219,6 +224,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(400, {"message": problem})
         if path == "/user" and self.command == "GET":
             return self.user()
+        if path.startswith("/user/memberships/orgs/") and self.command == "GET":
+            return self.membership(path.split("/")[4])
+        if path == f"/applications/{self.world.client_id}/token" and self.command == "DELETE":
+            return self.revoke_user_token()
         if path == "/user/installations" and self.command == "GET":
             return self.user_installations(query)
         if path == "/app/installations" and self.command == "GET":
@@ -306,6 +315,37 @@ class Handler(BaseHTTPRequestHandler):
         if user:
             self.record(auth="user token", outcome="ok")
             self.send_json(200, user)
+
+    def membership(self, org):
+        # GET /user/memberships/orgs/{org}: the user's own membership; 404 when not a member.
+        user = self.user_from_token()
+        if not user:
+            return
+        role = self.world.memberships.get(user["id"], {}).get(org)
+        if role is None:
+            self.record(auth="user token", outcome="404 not a member")
+            return self.send_json(404, {"message": "Not Found"})
+        self.record(auth="user token", outcome=f"ok ({role})")
+        self.send_json(200, {"state": "active", "role": role, "organization": {"login": org}, "user": user})
+
+    def revoke_user_token(self):
+        # DELETE /applications/{client_id}/token: Basic auth with the client id and secret, the
+        # token in the JSON body; 204, and the token is dead from then on.
+        expected = "Basic " + base64.b64encode(f"{self.world.client_id}:{self.world.client_secret}".encode()).decode()
+        body = json.loads(self.read_body() or b"{}")
+        if self.headers.get("Authorization") != expected:
+            self.record(outcome="401 bad client credentials")
+            return self.send_json(401, {"message": "Bad credentials"})
+        with LOCK:
+            removed = self.world.user_tokens.pop(body.get("access_token", ""), None)
+            STATS["revoked_user_tokens"] = STATS.get("revoked_user_tokens", 0) + (1 if removed else 0)
+        if removed is None:
+            self.record(outcome="404 unknown token")
+            return self.send_json(404, {"message": "Not Found"})
+        self.record(outcome="204 revoked")
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def user_installations(self, query):
         user = self.user_from_token()

@@ -19,6 +19,13 @@ public enum Base64URL {
 
     public static func encode(_ text: String) -> String { encode(Array(text.utf8)) }
 
+    /// The standard alphabet with padding (RFC 4648, section 4), as HTTP Basic authentication uses it.
+    public static func encodeStandard(_ text: String) -> String {
+        let url = encode(Array(text.utf8))
+        let standard = String(url.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
+        return standard + String(repeating: "=", count: (4 - standard.count % 4) % 4)
+    }
+
     /// Nil for characters outside the URL-safe alphabet or an impossible length.
     public static func decode(_ text: String) -> [UInt8]? {
         var values: [UInt8] = []
