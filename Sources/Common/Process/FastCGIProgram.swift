@@ -155,7 +155,7 @@ extension FastCGIProgram {
 /// or the idle interval. The first pass comes first: work left by a process that died.
 /// `takesSignals`: true only when this is the process's one thread (ShutdownSignal.wait).
 private func runBackground(_ work: BackgroundWork, signal: WorkSignal, shutdown: ShutdownSignal, takesSignals: Bool) {
-    while !shutdown.isRequested {
+    while !shutdown.isRequestedOrPending {
         if work.pass() == 0 && !signal.wait(milliseconds: work.idleMilliseconds, shutdown: shutdown, takesSignals: takesSignals) {
             return  // the supervisor is gone
         }

@@ -23,11 +23,15 @@ public final class ShutdownSignal: Sendable {
         sigaction(SIGINT, &action, nil)
     }
 
-    /// Also true while SIGTERM or SIGINT is pending: `ppoll` delivers a pending signal only when it
-    /// would wait, so a thread whose descriptor is always ready (a busy event runner, woken again and
-    /// again) would otherwise never see it.
-    public var isRequested: Bool {
-        if ShutdownSignal.requested.load(ordering: .relaxed) { return true }
+    /// Set once a shutdown signal was delivered. `ppoll` delivers a pending signal only when it
+    /// would wait, so request threads go on accepting the connections already queued (nginx
+    /// forwarded them; closing on them would answer 502) and stop once the queue is empty.
+    public var isRequested: Bool { ShutdownSignal.requested.load(ordering: .relaxed) }
+
+    /// Also true while SIGTERM or SIGINT is pending but not yet delivered: for the event runner,
+    /// whose pipe may read as ready again and again, so that its `ppoll` would never deliver it.
+    var isRequestedOrPending: Bool {
+        if isRequested { return true }
         var pending = sigset_t()
         sigpending(&pending)
         return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1
