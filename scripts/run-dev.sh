@@ -69,7 +69,8 @@ pulser-hub-sync is running: nginx on http://127.0.0.1:$port, database $HUBSYNC_D
 Webhook URLs: http://127.0.0.1:$port/github/webhook and http://127.0.0.1:$port/odoo/github/webhook
 Install link: http://127.0.0.1:$port/github/install; callback: http://127.0.0.1:$port/github/auth/callback
 
-Send a signed ping (the signature covers the body; each run of this command uses a new delivery id):
+Send a signed ping (the signature covers the body; each run uses a new delivery id, so a second run
+is stored as a replay of the first: status skipped, naming it):
 
 curl -sS -X POST http://127.0.0.1:$port/github/webhook \\
   -H 'Content-Type: application/json' -H 'X-GitHub-Event: ping' -H 'X-GitHub-Hook-ID: 1' \\
