@@ -7,6 +7,13 @@ public final class EventStore {
     private let insertStatement: SQLiteStatement
     private let findStatement: SQLiteStatement
     private let outcomeStatement: SQLiteStatement
+    private let savepointStatement: SQLiteStatement
+    private let releaseStatement: SQLiteStatement
+    /// The event runner's statements, prepared once per connection: it uses them for every event.
+    private let eventByIDStatement: SQLiteStatement
+    private let claimUntriedStatement: SQLiteStatement
+    private let claimDueStatement: SQLiteStatement
+    private let startAttemptStatement: SQLiteStatement
     private let mirror: MirrorStore
 
     private static let columns = """
@@ -37,6 +44,25 @@ public final class EventStore {
             UPDATE event_states SET status = ?, summary = ?, error = ?, processed_at = ?, next_attempt_at = ?,
                                     attempts = attempts + (attempt_started_at IS NULL),
                                     attempt_started_at = NULL, attempt_owner = NULL
+            WHERE event_id = ?
+            """)
+        savepointStatement = try connection.prepare("SAVEPOINT outcome")
+        releaseStatement = try connection.prepare("RELEASE outcome")
+        eventByIDStatement = try connection.prepare("SELECT \(EventStore.columns) FROM events WHERE id = ?")
+        claimUntriedStatement = try connection.prepare("""
+            SELECT event_id FROM event_states AS s
+            WHERE s.status IN ('pending', 'failed') AND s.status = 'pending' AND s.attempt_started_at IS NULL
+                  AND (s.deaths > 0) = ?
+            ORDER BY s.event_id LIMIT ?
+            """)
+        claimDueStatement = try connection.prepare("""
+            SELECT event_id FROM event_states AS s
+            WHERE s.next_attempt_at IS NOT NULL AND s.next_attempt_at <= ? AND s.status = 'failed'
+            ORDER BY s.next_attempt_at LIMIT ?
+            """)
+        startAttemptStatement = try connection.prepare("""
+            UPDATE event_states SET status = 'pending', attempts = attempts + 1, attempt_started_at = ?, attempt_owner = ?,
+                                    next_attempt_at = NULL
             WHERE event_id = ?
             """)
     }
@@ -80,14 +106,14 @@ public final class EventStore {
         case .outcome(let id, let outcome, let time):
             // Several statements (mirror changes and the state): a savepoint makes them one item that
             // fails or commits whole.
-            try connection.execute("SAVEPOINT outcome")
+            try savepointStatement.run([])
             do {
                 for change in outcome.changes { try mirror.apply(change, sourceEventID: id) }
                 try outcomeStatement.run([
                     .text(outcome.status.rawValue), optionalText(outcome.summary?.jsonText), optionalText(outcome.error),
                     .text(time.iso8601), optionalText(outcome.status == .failed ? outcome.retryAt?.iso8601 : nil), .integer(id),
                 ])
-                try connection.execute("RELEASE outcome")
+                try releaseStatement.run([])
             } catch {
                 if connection.isInTransaction { try? connection.execute("ROLLBACK TO outcome; RELEASE outcome") }
                 throw error
@@ -136,9 +162,9 @@ public final class EventStore {
     }
 
     public func event(id: Int64) throws -> StoredEvent? {
-        let statement = try connection.prepare("SELECT \(EventStore.columns) FROM events WHERE id = ?")
-        try statement.bind([.integer(id)])
-        return try statement.step() ? storedEvent(from: statement) : nil
+        try eventByIDStatement.bind([.integer(id)])
+        defer { eventByIDStatement.reset() }  // a statement left on a row keeps its read transaction open
+        return try eventByIDStatement.step() ? storedEvent(from: eventByIDStatement) : nil
     }
 
     public func event(deliveryID: String, hookID: Int64) throws -> StoredEvent? {
@@ -202,30 +228,16 @@ public final class EventStore {
             let select: SQLiteStatement
             switch kind {
             case .suspect, .fresh:
-                select = try connection.prepare("""
-                    SELECT event_id FROM event_states AS s
-                    WHERE s.status IN ('pending', 'failed') AND s.status = 'pending' AND s.attempt_started_at IS NULL
-                          AND (s.deaths > 0) = ?
-                    ORDER BY s.event_id LIMIT ?
-                    """)
+                select = claimUntriedStatement
                 try select.bind([.integer(kind == .suspect ? 1 : 0), .integer(Int64(limit))])
             case .due:
-                select = try connection.prepare("""
-                    SELECT event_id FROM event_states AS s
-                    WHERE s.next_attempt_at IS NOT NULL AND s.next_attempt_at <= ? AND s.status = 'failed'
-                    ORDER BY s.next_attempt_at LIMIT ?
-                    """)
+                select = claimDueStatement
                 try select.bind([.text(time.iso8601), .integer(Int64(limit))])
             }
             var ids: [Int64] = []
             while try select.step() { ids.append(select.int64(0)) }
             select.reset()
-            let start = try connection.prepare("""
-                UPDATE event_states SET status = 'pending', attempts = attempts + 1, attempt_started_at = ?, attempt_owner = ?,
-                                        next_attempt_at = NULL
-                WHERE event_id = ?
-                """)
-            for id in ids { try start.run([.text(time.iso8601), .text(owner), .integer(id)]) }
+            for id in ids { try startAttemptStatement.run([.text(time.iso8601), .text(owner), .integer(id)]) }
             return ids
         }
     }
