@@ -102,3 +102,25 @@ import Testing
         }
     }
 }
+
+/// The example configuration the package ships: every value it shows, uncommented, is accepted,
+/// and the retry settings it documents are the defaults.
+@Suite struct ShippedConfigurationTests {
+    @Test func everyDocumentedValueOfTheExampleIsValid() throws {
+        let repository = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+        let text = String(decoding: try readSmallFile("/" + repository + "/packaging/hubsync.env"), as: UTF8.self)
+        var lines: [String] = []
+        for line in text.split(separator: "\n") {
+            var candidate = String(line)
+            if candidate.hasPrefix("#"), candidate.dropFirst().first?.isUppercase == true, candidate.contains("=") { candidate.removeFirst() }
+            guard !candidate.hasPrefix("#"), let equals = candidate.firstIndex(of: "="), candidate[candidate.index(after: equals)...].count > 0
+            else { continue }
+            lines.append(candidate)
+        }
+        let variables = try EnvFile.parse(lines.joined(separator: "\n"), path: "packaging/hubsync.env")
+        let configuration = try Configuration(variables: variables)
+        #expect(variables["HUBSYNC_RETRY_ATTEMPTS"] == "6" && variables["HUBSYNC_SWEEP_INTERVAL_MS"] == "5000")
+        #expect(configuration.retryPolicy == HandlerRetryPolicy())
+        #expect(configuration.syncMode == .full)
+    }
+}
