@@ -24,6 +24,8 @@ import Testing
         let id = newDeliveryID()
         #expect(try stack.deliver(event: "ping", body: Array(#"{"zen":"tcp"}"#.utf8), id: id).status == 200)
         #expect(try stack.sql("SELECT count(*) FROM events WHERE delivery_id = '\(id)'") == "1")
+        // Serving alone, the process runs the event runner on a thread of its own.
+        #expect(try eventually { try stack.sql("SELECT status FROM events WHERE delivery_id = '\(id)'") == "processed" })
         #expect(stack.stopProgram() == 0)
     }
 
@@ -32,6 +34,7 @@ import Testing
         let id = newDeliveryID()
         #expect(try stack.deliver(event: "ping", body: Array(#"{"zen":"fd0"}"#.utf8), id: id).status == 200)
         #expect(try stack.sql("SELECT count(*) FROM events WHERE delivery_id = '\(id)'") == "1")
+        #expect(try eventually { try stack.sql("SELECT status FROM events WHERE delivery_id = '\(id)'") == "processed" })
         #expect(stack.stopProgram() == 0)
     }
 
