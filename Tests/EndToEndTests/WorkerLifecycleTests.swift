@@ -82,6 +82,7 @@ import Testing
         #expect(stack.workerPIDs().isEmpty)
         let stored = Set(try stack.sql("SELECT delivery_id FROM events").split(separator: "\n").map(String.init))
         #expect(acknowledged.allSatisfy { stored.contains($0) }, "acknowledged but not stored: \(acknowledged.filter { !stored.contains($0) })")
-        #expect(!acknowledged.isEmpty)
+        // Connections nginx had already queued are drained, not dropped with a 502.
+        #expect(acknowledged.count == sockets.count, "\(acknowledged.count) of \(sockets.count) acknowledged")
     }
 }

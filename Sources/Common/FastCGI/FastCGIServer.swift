@@ -57,15 +57,31 @@ private final class RequestSlot {
         request.deallocate()
     }
 
+    /// After a shutdown signal, connections nginx already queued on the socket are still served, for
+    /// at most this long: closing on them would answer 502, and GitHub does not retry a delivery.
+    static let drainSeconds: Int64 = 2
+
     func serve(_ cycle: RequestCycle, shutdown: ShutdownSignal, acceptLock: ConditionLock) {
-        while !shutdown.isRequested {
+        var drainUntil: Timestamp?
+        while true {
             var acceptError: Int32 = 0
+            var isDrained = false
             let accepted = acceptLock.withLock { () -> Bool in
-                guard !shutdown.isRequested, shutdown.waitUntilReadable(listenFD) else { return false }
+                if shutdown.isRequested {
+                    let now = Timestamp.now()
+                    if drainUntil == nil { drainUntil = now.adding(seconds: RequestSlot.drainSeconds) }
+                    guard now < drainUntil!, isReadableNow(listenFD) else {
+                        isDrained = true
+                        return false
+                    }
+                } else if !shutdown.waitUntilReadable(listenFD) {
+                    return false  // the signal: the next round drains what is queued
+                }
                 if FCGX_Accept_r(request) >= 0 { return true }
                 acceptError = errno
                 return false
             }
+            if isDrained { return }
             guard accepted else {
                 // EAGAIN: another process took the connection. Anything else (an aborted
                 // connection) is also transient for a listening socket; never spin on it.
@@ -117,4 +133,10 @@ private final class RequestSlot {
 public enum FastCGIError: Error, CustomStringConvertible {
     case initFailed
     public var description: String { "libfcgi failed to initialise" }
+}
+
+/// Whether a connection is waiting on the listening socket now, without waiting for one.
+private func isReadableNow(_ fd: Int32) -> Bool {
+    var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    return poll(&entry, 1, 0) > 0 && entry.revents & Int16(POLLIN) != 0
 }
