@@ -23,6 +23,14 @@ check() {  # description, command...
     if "$@"; then echo "ok   $description"; else echo "FAIL $description"; failures=$((failures + 1)); fi
 }
 in_root() { chroot "$root" "$@"; }
+not() { ! "$@"; }
+lacks_group() {  # a running program (the start of its command line), the root's GROUP: true when it runs without it
+    local pid gid
+    pid=$(pgrep -f "^/usr/bin/$1" | head -1)
+    gid=$(in_root getent group "$2" | cut -d: -f3)
+    [ -n "$pid" ] && [ -n "$gid" ] || { echo "     (no running $1, or no group $2)"; return 1; }
+    ! sed -n 's/^Groups:\s*//p' "/proc/$pid/status" | tr ' ' '\n' | grep -qx "$gid"
+}
 
 # -- A clean Debian 12 root, cached: only what the package's Depends and the test need -----------------
 base="$cache/bookworm-$arch.tar"
@@ -115,14 +123,25 @@ NGINX
 
 start_units() {
     # Each unit's ExecStart, run as its User= with its SupplementaryGroups=, in the directories
-    # systemd would create (RuntimeDirectory= 0711, StateDirectory= 0700).
-    install -d -m 0711 "$root/run/pulser-hub-sync"
-    in_root chown pulser-hub-sync:pulser-hub-sync /run/pulser-hub-sync
+    # systemd would create (RuntimeDirectory= with its RuntimeDirectoryMode=, StateDirectory= 0700),
+    # then its ExecStartPre=+ commands as root, then ExecStart= with SupplementaryGroups= if any.
+    # Read from each unit, so that the previous package's units start as they did.
     for unit in webhook callback; do
-        command=$(sed -n 's/^ExecStart=//p' "$root/lib/systemd/system/pulser-hub-sync-$unit.service")
-        echo "start pulser-hub-sync-$unit.service: $command"
+        local file="$root/lib/systemd/system/pulser-hub-sync-$unit.service"
+        local mode groups command
+        mode=$(sed -n 's/^RuntimeDirectoryMode=//p' "$file")
+        install -d -m "${mode:-0755}" "$root/run/pulser-hub-sync"
+        chmod "${mode:-0755}" "$root/run/pulser-hub-sync"
+        in_root chown pulser-hub-sync:pulser-hub-sync /run/pulser-hub-sync
+        while read -r pre; do
+            # shellcheck disable=SC2086
+            [ -n "$pre" ] && chroot "$root" ${pre#+}
+        done < <(sed -n 's/^ExecStartPre=+//p' "$file")
+        groups=$(sed -n 's/^SupplementaryGroups=//p' "$file")
+        command=$(sed -n 's/^ExecStart=//p' "$file")
+        echo "start pulser-hub-sync-$unit.service: $command${groups:+ (supplementary groups: $groups)}"
         # shellcheck disable=SC2086
-        chroot "$root" runuser -u pulser-hub-sync -g pulser-hub-sync -G www-data -- $command 2>>"$work/$unit.log" &
+        chroot "$root" runuser -u pulser-hub-sync -g pulser-hub-sync ${groups:+-G $groups} -- $command 2>>"$work/$unit.log" &
         pids+=($!)
     done
     for _ in $(seq 50); do [ -S "$root/run/pulser-hub-sync/webhook.sock" ] && [ -S "$root/run/pulser-hub-sync/callback.sock" ] && break; sleep 0.1; done
@@ -177,8 +196,12 @@ in_root /usr/bin/hubsync --version
 in_root runuser -u pulser-hub-sync -- /usr/bin/hubsync doctor --online || true
 
 start_units
-check "the sockets are pulser-hub-sync:www-data 0660 (nginx can connect, others cannot)" \
-    test "$(in_root stat -c '%a %U:%G' /run/pulser-hub-sync/webhook.sock /run/pulser-hub-sync/callback.sock)" = "$(printf '660 pulser-hub-sync:www-data\n660 pulser-hub-sync:www-data')"
+check "the socket directory is pulser-hub-sync:www-data 0710: nginx's group may enter, nobody else" \
+    test "$(in_root stat -c '%a %U:%G' /run/pulser-hub-sync)" = "710 pulser-hub-sync:www-data"
+check "nginx's user reaches the sockets" in_root runuser -u www-data -- test -S /run/pulser-hub-sync/webhook.sock
+check "another user cannot even see them" not in_root runuser -u nobody -- test -e /run/pulser-hub-sync/webhook.sock
+check "webhook-fcgi runs without nginx's group" lacks_group "webhook-fcgi --socket" www-data
+check "callback-fcgi runs without nginx's group" lacks_group "callback-fcgi --socket" www-data
 check "a signed delivery through nginx is stored (200)" test "$(deliver after-upgrade-1)" = 200
 check "a redelivery of it is a duplicate, not a second row" test "$(deliver after-upgrade-1)" = 200
 check "a delivery signed with another secret is refused (401)" test "$(secret=wrong deliver forged-1)" = 401
