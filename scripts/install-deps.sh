@@ -19,7 +19,7 @@ packages=(
 for group in "$@"; do
   case "$group" in
     release) packages+=(dpkg-dev binutils lintian) ;;   # dpkg-shlibdeps for Depends:, strip, the package's checks
-    install-test) packages+=(debootstrap) ;;             # the clean Debian 12 root the .deb is installed into
+    install-test) packages+=(debootstrap procps) ;;      # the clean Debian 12 root the .deb is installed into; pgrep
     *) echo "install-deps: unknown group $group" >&2; exit 64 ;;
   esac
 done

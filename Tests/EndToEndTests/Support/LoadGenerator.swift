@@ -10,7 +10,14 @@ final class LoadGenerator: @unchecked Sendable {
     private var threads: [Thread] = []
     private let finished = DispatchGroup()
 
-    init(stack: TestStack, connections: Int, body: [UInt8], event: String = "push") {
+    convenience init(stack: TestStack, connections: Int, body: [UInt8], event: String = "push") {
+        self.init(stack: stack, connections: connections, event: event, body: { _ in body })
+    }
+
+    /// `body(n)` is the n-th body a connection sends (the same body under a new id is a replay,
+    /// stored but not handled); `pauseSeconds` is each connection's wait between two deliveries.
+    init(stack: TestStack, connections: Int, event: String = "push", pauseSeconds: Double = 0,
+         body: @escaping @Sendable (Int) -> [UInt8]) {
         let port = stack.port, secret = stack.secret
         for index in 0..<connections {
             finished.enter()
@@ -19,11 +26,13 @@ final class LoadGenerator: @unchecked Sendable {
                 while !lock.withLock({ stopRequested }) {
                     number += 1
                     let id = "load-\(index)-\(number)-" + newDeliveryID()
+                    let body = body(number)
                     let result = try? RawHTTP.send(port: port, path: "/github/webhook",
                                                    headers: deliveryHeaders(event: event, body: body, id: id, secret: secret), body: body)
                     lock.withLock {
                         if result?.status == 200 { acknowledgedIDs.append(id) } else { otherStatuses[result?.status ?? 0, default: 0] += 1 }
                     }
+                    if pauseSeconds > 0 { Thread.sleep(forTimeInterval: pauseSeconds) }
                 }
                 finished.leave()
             }
