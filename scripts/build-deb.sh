@@ -2,7 +2,9 @@
 # `make deb`: dist/pulser-hub-sync_VERSION_ARCH.deb from the binaries `make release` staged, with
 # dpkg-deb and no network: the programs in /usr/bin, the units in /lib/systemd/system, the
 # configuration as conffiles, maintainer scripts from packaging/debian/.
-#   build-deb.sh [--bin-dir DIR] [--version DEBIAN_VERSION] [--out FILE]
+#   build-deb.sh [--bin-dir DIR] [--version DEBIAN_VERSION] [--out FILE] [--packaging DIR]
+# (--packaging: another packaging/ folder, as make test-install uses an older commit's units with
+# that commit's binaries.)
 # (The install test packages an older commit's binaries this way, to prove upgrades.)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,11 +13,13 @@ version=$(scripts/version.sh --debian)
 arch=$(dpkg --print-architecture)
 bin_dir=""
 out=""
+packaging=packaging
 while [ $# -gt 0 ]; do
     case "$1" in
         --bin-dir) bin_dir=$2; shift 2 ;;
         --version) version=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
+        --packaging) packaging=$2; shift 2 ;;
         *) echo "build-deb.sh: unknown argument $1" >&2; exit 64 ;;
     esac
 done
@@ -34,8 +38,8 @@ for program in webhook-fcgi callback-fcgi hubsync; do
     install -m 0755 "$bin_dir/$program" "$root/usr/bin/$program"
     strip --strip-unneeded "$root/usr/bin/$program"
 done
-install -m 0644 packaging/systemd/* "$root/lib/systemd/system/"
-install -m 0640 packaging/hubsync.env "$root/etc/pulser-hub-sync/hubsync.env"
+install -m 0644 "$packaging"/systemd/* "$root/lib/systemd/system/"
+install -m 0640 "$packaging"/hubsync.env "$root/etc/pulser-hub-sync/hubsync.env"
 install -m 0644 nginx/pulser-hub-sync.conf "$root/etc/nginx/snippets/pulser-hub-sync.conf"
 install -m 0644 nginx/pulser-hub-sync-limits.conf "$root/etc/nginx/conf.d/pulser-hub-sync-limits.conf"
 gzip -9n < README.md > "$root/usr/share/doc/pulser-hub-sync/README.md.gz"
@@ -60,7 +64,7 @@ COPYRIGHT
 install -d -m 0755 "$root/usr/share/lintian/overrides"
 printf '%s\n' 'pulser-hub-sync: non-standard-file-perm 0640 != 0644 [etc/pulser-hub-sync/hubsync.env]' \
     > "$root/usr/share/lintian/overrides/pulser-hub-sync"
-install -m 0755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm "$root/DEBIAN/"
+install -m 0755 "$packaging"/debian/postinst "$packaging"/debian/prerm "$packaging"/debian/postrm "$root/DEBIAN/"
 printf '%s\n' /etc/pulser-hub-sync/hubsync.env /etc/nginx/snippets/pulser-hub-sync.conf /etc/nginx/conf.d/pulser-hub-sync-limits.conf \
     > "$root/DEBIAN/conffiles"
 

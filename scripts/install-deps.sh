@@ -19,7 +19,7 @@ packages=(
 for group in "$@"; do
   case "$group" in
     release) packages+=(dpkg-dev binutils lintian) ;;   # dpkg-shlibdeps for Depends:, strip, the package's checks
-    install-test) packages+=(debootstrap procps) ;;      # the clean Debian 12 root the .deb is installed into; pgrep
+    install-test) packages+=(debootstrap procps systemd) ;;  # the clean Debian 12 root the .deb goes into; pgrep; systemd-analyze
     *) echo "install-deps: unknown group $group" >&2; exit 64 ;;
   esac
 done

@@ -1,12 +1,12 @@
 import Common
 
-/// What the callback program's requests share, built once per process: configuration, the key
-/// that seals secrets, the install-state signer, the logger and the clock. Databases and GitHub
+/// What the callback program's requests share, built once per process: configuration, the token
+/// key's box (it seals installation tokens), the install-state signer, the logger and the clock. Databases and GitHub
 /// clients are opened per request (callbacks are rare), which keeps requests independent and the
 /// request threads free of shared mutable state.
 public struct CallbackServices: Sendable {
     public let configuration: Configuration
-    public let secretBox: SecretBox
+    public let tokenBox: SecretBox
     public let installState: InstallState
     public let logger: Logger
     public let now: @Sendable () -> Timestamp
@@ -14,10 +14,12 @@ public struct CallbackServices: Sendable {
     let appSlug = AppSlugCache()
 
     public init(configuration: Configuration, logger: Logger, now: @escaping @Sendable () -> Timestamp = { .now() }) throws {
-        let key = try KeyFile.loadOrCreate(path: configuration.keyFilePath)
+        // The token key, never the secrets key that webhook-fcgi can read: whoever can sign install
+        // state can claim an installation, and whoever can open the tokens can act for it.
+        let key = try KeyFile.tokenKey(configuration)
         self.configuration = configuration
-        secretBox = SecretBox(key: key)
-        installState = InstallState(secretsKey: key)
+        tokenBox = SecretBox(key: key)
+        installState = InstallState(tokenKey: key)
         self.logger = logger
         self.now = now
     }

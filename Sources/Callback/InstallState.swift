@@ -10,8 +10,8 @@ public struct InstallState: Sendable {
     public static let lifetimeSeconds: Int64 = 600
     private let key: [UInt8]
 
-    public init(secretsKey: [UInt8]) {
-        key = HMACSHA256.authenticationCode(key: secretsKey, message: Array("pulser-hub-sync install state v1".utf8))
+    public init(tokenKey: [UInt8]) {
+        key = HMACSHA256.authenticationCode(key: tokenKey, message: Array("pulser-hub-sync install state v1".utf8))
     }
 
     /// A new state and the cookie value to set with it.

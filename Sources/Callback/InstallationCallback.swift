@@ -155,7 +155,7 @@ struct InstallationCallback {
             let database = try Database(configuration: services.configuration)
             let client = try GitHubClient(configuration: services.configuration)
             let tokens = try TokenService(configuration: services.configuration, client: client, database: database,
-                                          box: services.secretBox, now: services.now)
+                                          box: services.tokenBox, now: services.now)
             return try body(client, tokens, database)
         } catch let error as GitHubError {
             switch error {

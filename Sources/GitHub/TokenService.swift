@@ -37,10 +37,12 @@ public final class TokenService {
     public func installationToken(for installationID: Int64, minimumLifetimeSeconds: Int64 = 0) throws -> (token: String, expiresAt: Timestamp) {
         let margin = max(minimumLifetimeSeconds, TokenService.minimumInstallationTokenLifetimeSeconds)
         return try refreshLock.withLock {
+            // A stored token that does not open (sealed under another token key) is fetched again.
             if let stored = try tokens.token(kind: .installation, ownerID: installationID),
                let expiresAt = stored.expiresAt.flatMap({ Timestamp(iso8601: $0) }),
-               expiresAt.secondsSinceEpoch - now().secondsSinceEpoch >= margin {
-                return (try open(stored.sealedToken, "installation-token:\(installationID)"), expiresAt)
+               expiresAt.secondsSinceEpoch - now().secondsSinceEpoch >= margin,
+               let token = try? open(stored.sealedToken, "installation-token:\(installationID)") {
+                return (token, expiresAt)
             }
             let jwt = try AppJWT.make(configuration: configuration, now: now())
             let response = try client.rest("POST", "/app/installations/\(installationID)/access_tokens", credential: .bearer(jwt))
@@ -118,9 +120,7 @@ public struct UserTokenGrant: Sendable {
     /// Exchanges a code (web application flow) or a refresh token. GitHub answers errors with HTTP
     /// 200 and `{"error": ...}` (docs/github-protocol.md, section 10), so success is the presence of `access_token`.
     public static func request(client: GitHubClient, configuration: Configuration, form: [(String, String)]) throws -> UserTokenGrant {
-        guard let clientID = configuration.appClientID, let clientSecret = configuration.appClientSecret else {
-            throw GitHubError.configuration("set GITHUB_APP_CLIENT_ID and GITHUB_APP_CLIENT_SECRET")
-        }
+        let (clientID, clientSecret) = try oauthClient(configuration)
         let response = try client.oauthAccessToken(form: [("client_id", clientID), ("client_secret", clientSecret)] + form)
         guard let json = response.json else { throw GitHubError.invalidResponse("the token answer is not JSON") }
         guard let token = json["access_token"]?.stringValue, !token.isEmpty else {
@@ -135,10 +135,16 @@ public struct UserTokenGrant: Sendable {
     /// Basic authentication with the OAuth client's id and secret). The callback needs a user's
     /// token for one check; a token kept is a token that can leak.
     public func revoke(client: GitHubClient, configuration: Configuration) throws {
-        guard let clientID = configuration.appClientID, let clientSecret = configuration.appClientSecret else {
-            throw GitHubError.configuration("set GITHUB_APP_CLIENT_ID and GITHUB_APP_CLIENT_SECRET")
-        }
+        let (clientID, clientSecret) = try oauthClient(configuration)
         _ = try client.rest("DELETE", "/applications/\(clientID)/token", credential: .basic(user: clientID, password: clientSecret),
                             json: ["access_token": .string(accessToken)])
     }
+}
+
+/// The App's OAuth client id and secret, or a configuration error naming what is missing.
+private func oauthClient(_ configuration: Configuration) throws -> (id: String, secret: String) {
+    guard let clientID = configuration.appClientID, let clientSecret = try configuration.clientSecret() else {
+        throw GitHubError.configuration("set GITHUB_APP_CLIENT_ID and GITHUB_APP_CLIENT_SECRET_PATH (or GITHUB_APP_CLIENT_SECRET)")
+    }
+    return (clientID, clientSecret)
 }

@@ -26,7 +26,7 @@ struct GlobalOptions: ParsableArguments {
         let configuration = try configuration()
         let database = try Database(configuration: configuration)
         let client = try GitHubClient(configuration: configuration)
-        let box = SecretBox(key: try KeyFile.loadOrCreate(path: configuration.keyFilePath))
+        let box = SecretBox(key: try KeyFile.tokenKey(configuration))
         return GitHubContext(configuration: configuration, database: database, client: client, box: box,
                              tokens: try TokenService(configuration: configuration, client: client, database: database, box: box))
     }

@@ -3,7 +3,7 @@ import Testing
 @testable import Common
 
 @Suite struct InstallStateTests {
-    let signer = InstallState(secretsKey: [UInt8](repeating: 7, count: 32))
+    let signer = InstallState(tokenKey: [UInt8](repeating: 7, count: 32))
     let now = Timestamp(microsecondsSinceEpoch: 1_764_151_977_000_000)
 
     @Test func aStateVerifiesWithItsCookieUntilItExpires() throws {
@@ -24,7 +24,7 @@ import Testing
 
     @Test func aForgedOrAlteredStateIsRefused() throws {
         let (state, cookie) = try signer.issue(now: now)
-        let otherKey = InstallState(secretsKey: [UInt8](repeating: 8, count: 32))
+        let otherKey = InstallState(tokenKey: [UInt8](repeating: 8, count: 32))
         #expect(throws: InstallState.Rejection.forged) { try otherKey.verify(state, cookieValue: cookie, now: now) }
         // Extending the expiry in the payload breaks the signature.
         var parts = state.split(separator: ".").map(String.init)

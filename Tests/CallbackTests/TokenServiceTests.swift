@@ -18,7 +18,7 @@ import Testing
             variables["HUBSYNC_DB"] = directory.path + "/h.db"
             variables["HUBSYNC_KEY_FILE"] = directory.path + "/h.key"
             configuration = try Configuration(variables: variables)
-            box = SecretBox(key: try KeyFile.loadOrCreate(path: configuration.keyFilePath))
+            box = SecretBox(key: try KeyFile.tokenKey(configuration))
         }
 
         /// A token service of its own (connection, client, lock file descriptor), as another process has.
@@ -41,6 +41,21 @@ import Testing
         #expect(try setup.tokenCalls(1) == 1)
         // Asking for more life than it has left fetches a new one.
         #expect(try setup.service().installationToken(for: 1, minimumLifetimeSeconds: 3700).token != first.token)
+        #expect(try setup.tokenCalls(1) == 2)
+    }
+
+    /// A stored token sealed under another key (an older version's shared key, or a replaced token
+    /// key) is fetched again instead of failing every call for its installation.
+    @Test func aTokenSealedUnderAnotherKeyIsFetchedAgain() throws {
+        let setup = try Setup()
+        let first = try setup.service().installationToken(for: 1)
+        let otherKey = SecretBox(key: try randomBytes(32))
+        let other = try TokenService(configuration: setup.configuration, client: GitHubClient(configuration: setup.configuration),
+                                     database: Database(configuration: setup.configuration), box: otherKey)
+        let second = try other.installationToken(for: 1)
+        #expect(second.token != first.token)
+        #expect(try setup.tokenCalls(1) == 2)
+        #expect(try other.installationToken(for: 1).token == second.token)  // and kept, sealed under the new key
         #expect(try setup.tokenCalls(1) == 2)
     }
 

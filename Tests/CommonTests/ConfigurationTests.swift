@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+import TestSupport
 @testable import Common
 
 @Suite struct ConfigurationTests {
@@ -47,6 +48,27 @@ import Testing
         #expect(custom.syncMode == .normal)
         #expect(custom.logLevel == .warn)
         #expect(custom.appID == "12345")
+    }
+
+    /// The client secret from a file of its own (out of webhook-fcgi's reach), read only when needed;
+    /// the token key beside the secrets key unless named.
+    @Test func theClientSecretComesFromItsFileAndTheTokenKeySitsBesideTheSecretsKey() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/client-secret"
+        let missing = try Configuration(variables: ["GITHUB_APP_CLIENT_SECRET_PATH": path, "HUBSYNC_KEY_FILE": directory.path + "/k/hubsync.key"])
+        #expect(missing.tokenKeyFilePath == directory.path + "/k/tokens.key")
+        #expect(throws: ConfigurationError.self) { try missing.clientSecret() }  // loading did not read it; asking does
+        try writeFile(path, "0123456789abcdef0123456789abcdef01234567\n")
+        #expect(try missing.clientSecret() == "0123456789abcdef0123456789abcdef01234567")
+        try writeFile(path, "\n")
+        #expect(throws: ConfigurationError.self) { try missing.clientSecret() }
+        #expect(try Configuration(variables: ["GITHUB_APP_CLIENT_SECRET": "value"]).clientSecret() == "value")
+        #expect(try Configuration(variables: [:]).clientSecret() == nil)
+        #expect(try Configuration(variables: [:]).tokenKeyFilePath == "/var/lib/pulser-hub-sync/tokens.key")
+        #expect(try Configuration(variables: ["HUBSYNC_TOKEN_KEY_FILE": "/x/t.key"]).tokenKeyFilePath == "/x/t.key")
+        #expect(throws: ConfigurationError.self) {
+            try Configuration(variables: ["GITHUB_APP_CLIENT_SECRET": "value", "GITHUB_APP_CLIENT_SECRET_PATH": path])
+        }
     }
 
     @Test(arguments: [

@@ -106,6 +106,12 @@ func command(_ path: String, _ arguments: [String], input: [UInt8]? = nil) throw
         #expect(try KeyFile.loadOrCreate(path: path) == key)
         chmod(path, 0o640)
         #expect(throws: CryptoError.keyFileTooOpen(path: path, mode: 0o640)) { try KeyFile.load(path: path) }
+        // The secrets key may be read by the group webhook-fcgi runs in; never written by it, never read by others.
+        #expect(try KeyFile.load(path: path, groupMayRead: true) == key)
+        chmod(path, 0o660)
+        #expect(throws: CryptoError.keyFileTooOpen(path: path, mode: 0o660)) { try KeyFile.load(path: path, groupMayRead: true) }
+        chmod(path, 0o644)
+        #expect(throws: CryptoError.keyFileTooOpen(path: path, mode: 0o644)) { try KeyFile.load(path: path, groupMayRead: true) }
         chmod(path, 0o600)
         try writeFile(path, "short")
         #expect(throws: CryptoError.keyFileMalformed(path: path)) { try KeyFile.load(path: path) }

@@ -34,7 +34,8 @@ import TestSupport
         let first = try jsonObject(hubsync(["init", "--json"]).output)
         #expect(first["database_created"] as? Bool == true && first["key_file_created"] as? Bool == true)
         #expect(first["schema_version"] as? Int == Migrations.currentVersion)
-        #expect(try mode(database) == 0o600 && mode(keyFile) == 0o600)
+        #expect(try mode(database) == 0o600 && mode(keyFile) == 0o600 && mode(directory.path + "/tokens.key") == 0o600)
+        #expect(first["token_key_file_created"] as? Bool == true)
         let key = try Data(contentsOf: URL(fileURLWithPath: keyFile))
         let again = try hubsync(["init"])
         #expect(again.status == 0 && again.output.contains("present, schema version \(Migrations.currentVersion)"))
@@ -73,6 +74,37 @@ import TestSupport
         #expect(broken.output.contains("fail app id: GITHUB_APP_ID is not set"))
         #expect(broken.output.contains("fail webhook secret"))
         #expect(try hubsync(["doctor"], ["HUBSYNC_KEY_FILE": directory.path + "/absent.key"]).output.contains("fix: run hubsync init"))
+    }
+
+    /// Least privilege: the client secret in a file of its own and two keys. The secrets key may be
+    /// read by the service's group (webhook-fcgi's user); the token key, the client secret and the
+    /// App's key may not, and a client secret given as a value (which webhook-fcgi can read) is a warning.
+    @Test func doctorKeepsTheAppsSecretsOutOfTheReceiversGroup() throws {
+        _ = try hubsync(["init"])
+        let tokenKey = directory.path + "/tokens.key"
+        let secretFile = directory.path + "/client-secret"
+        try writeFile(secretFile, FakeGitHub.clientSecret + "\n")
+        chmod(secretFile, 0o600)
+        let fromFile = ["GITHUB_APP_CLIENT_SECRET": "", "GITHUB_APP_CLIENT_SECRET_PATH": secretFile,
+                        "GITHUB_WEBHOOK_SECRET": "s3cret-for-doctor-0123456789abcdef"]
+        func checks(_ extra: [String: String]) throws -> [String: String] {
+            let output = try hubsync(["doctor", "--json"], extra).output
+            return Dictionary(try jsonArray(output).map { ($0["check"] as? String ?? "", $0["status"] as? String ?? "") },
+                              uniquingKeysWith: { first, _ in first })
+        }
+        chmod(keyFile, 0o640)
+        var byName = try checks(fromFile)
+        for name in ["client secret", "client secret mode", "key file", "token key file", "app key mode"] {
+            #expect(byName[name] == "ok", "\(name): \(String(describing: byName[name]))")
+        }
+        chmod(tokenKey, 0o640)
+        chmod(secretFile, 0o640)
+        byName = try checks(fromFile)
+        #expect(byName["token key file"] == "fail" && byName["client secret mode"] == "fail")
+        chmod(tokenKey, 0o600)
+        #expect(try checks([:])["client secret"] == "warn")  // the fake's value in GITHUB_APP_CLIENT_SECRET
+        let both = try hubsync(["doctor"], ["GITHUB_APP_CLIENT_SECRET_PATH": secretFile])
+        #expect(both.status != 0 && both.error.contains("not both"))
     }
 
     /// Processes that open a database that does not exist yet, all at once, all succeed: switching

@@ -24,9 +24,27 @@ check() {  # description, command...
 }
 in_root() { chroot "$root" "$@"; }
 not() { ! "$@"; }
+program_pid() {  # a running program's supervisor (the oldest process of that binary)
+    pgrep -o -f "^/usr/bin/$1( |\$)"
+}
+runs_as() {  # a running program -> the name of its user, inside the root
+    local uid
+    uid=$(sed -n 's/^Uid:\s*\([0-9]*\).*/\1/p' "/proc/$(program_pid "$1")/status")
+    in_root getent passwd "$uid" | cut -d: -f1
+}
+as_process_of() {  # a running program, a command: run it in the root with that process's uid, gid and groups
+    local status uid gid groups
+    status="/proc/$(program_pid "$1")/status"; shift
+    uid=$(sed -n 's/^Uid:\s*\([0-9]*\).*/\1/p' "$status")
+    gid=$(sed -n 's/^Gid:\s*\([0-9]*\).*/\1/p' "$status")
+    groups=$(sed -n 's/^Groups:\s*//p' "$status" | xargs | tr ' ' ',')
+    local group_option=--clear-groups
+    [ -n "$groups" ] && group_option="--groups=$groups"
+    chroot "$root" setpriv --reuid="$uid" --regid="$gid" "$group_option" -- "$@" >/dev/null 2>&1
+}
 lacks_group() {  # a running program (the start of its command line), the root's GROUP: true when it runs without it
     local pid gid
-    pid=$(pgrep -f "^/usr/bin/$1" | head -1)
+    pid=$(program_pid "$1")
     gid=$(in_root getent group "$2" | cut -d: -f3)
     [ -n "$pid" ] && [ -n "$gid" ] || { echo "     (no running $1, or no group $2)"; return 1; }
     ! sed -n 's/^Groups:\s*//p' "/proc/$pid/status" | tr ' ' '\n' | grep -qx "$gid"
@@ -61,6 +79,16 @@ step "the root has no Swift toolchain"
 check "no swift or swiftc on the root's PATH" in_root sh -c '! command -v swift && ! command -v swiftc'
 check "no Swift runtime libraries in the root" sh -c "! find '$root/usr' -name 'libswiftCore.so*' | grep -q ."
 
+step "the units' sandboxes, as systemd-analyze security scores them (offline, on this host)"
+for unit in webhook callback redeliver; do
+    systemd-analyze security --offline=true --no-pager "packaging/systemd/pulser-hub-sync-$unit.service" 2>/dev/null | tail -1
+done
+# The threshold is on systemd-analyze's internal scale of 0-100 (it prints a tenth of it).
+check "the webhook unit's exposure is 1.0 or less" \
+    systemd-analyze security --offline=true --threshold=10 --no-pager packaging/systemd/pulser-hub-sync-webhook.service >/dev/null 2>&1
+check "the callback unit's exposure is 2.0 or less" \
+    systemd-analyze security --offline=true --threshold=20 --no-pager packaging/systemd/pulser-hub-sync-callback.service >/dev/null 2>&1
+
 # -- The previous package: an older commit's binaries (cached), packaged by today's script ------------------
 previous_bin="$cache/previous-bin-$previous_ref"
 if [ ! -x "$previous_bin/hubsync" ]; then
@@ -79,8 +107,15 @@ if [ ! -x "$previous_bin/hubsync" ]; then
     rm -rf "$source_dir"
 fi
 previous_deb="$work/pulser-hub-sync-previous-$previous_ref.deb"
+# Packaged with the units and maintainer scripts those binaries shipped with: the last commit before
+# the .socket units and the webhook user (PREVIOUS_PACKAGING_REF), so that the upgrade goes from the
+# old layout (one user, RuntimeDirectory=) to the new one.
+previous_packaging_ref=${PREVIOUS_PACKAGING_REF:-a3e9036}
+mkdir -p "$work/previous-packaging"
+git archive "$previous_packaging_ref" packaging | tar -x -C "$work/previous-packaging"
 # A version below any release's (~ sorts first), so that installing today's package is an upgrade.
-scripts/build-deb.sh --bin-dir "$previous_bin" --version "0.0.0~git.$previous_ref" --out "$previous_deb"
+scripts/build-deb.sh --bin-dir "$previous_bin" --version "0.0.0~git.$previous_ref" --out "$previous_deb" \
+    --packaging "$work/previous-packaging/packaging"
 
 # -- The fake GitHub on loopback, which the chroot shares -------------------------------------------------
 fake_dir="$work/fake"
@@ -101,10 +136,14 @@ configure() {
     # What an operator does after installing: the App's settings in hubsync.env and its key.
     install -m 0600 "$fake_dir/app.pem" "$root/etc/pulser-hub-sync/app.pem"
     in_root chown pulser-hub-sync:pulser-hub-sync /etc/pulser-hub-sync/app.pem
+    # The client secret in a file of its own, which webhook-fcgi's user cannot read.
+    printf '%s\n' "$client_secret" > "$root/etc/pulser-hub-sync/client-secret"
+    chmod 0600 "$root/etc/pulser-hub-sync/client-secret"
+    in_root chown pulser-hub-sync:pulser-hub-sync /etc/pulser-hub-sync/client-secret
     cat > "$root/etc/pulser-hub-sync/hubsync.env" <<ENV
 GITHUB_APP_ID=4242
 GITHUB_APP_CLIENT_ID=Iv1.ab1112223334445c
-GITHUB_APP_CLIENT_SECRET=$client_secret
+GITHUB_APP_CLIENT_SECRET_PATH=/etc/pulser-hub-sync/client-secret
 GITHUB_APP_PEM_PATH=/etc/pulser-hub-sync/app.pem
 GITHUB_WEBHOOK_SECRET=$secret
 GITHUB_URL=http://127.0.0.1:$fake_port
@@ -121,14 +160,37 @@ server {
 NGINX
 }
 
+unit_value() {  # unit file, key -> the value of its (last) KEY= line
+    sed -n "s/^$2=//p" "$1" | tail -1
+}
+
 start_units() {
-    # Each unit's ExecStart, run as its User= with its SupplementaryGroups=, in the directories
-    # systemd would create (RuntimeDirectory= with its RuntimeDirectoryMode=, StateDirectory= 0700),
-    # then its ExecStartPre=+ commands as root, then ExecStart= with SupplementaryGroups= if any.
-    # Read from each unit, so that the previous package's units start as they did.
+    # Each unit as systemd would start it, read from the unit files, so that the previous package's
+    # units start as they did:
+    # - with a .socket unit: its ListenStream= bound by root with SocketGroup= and SocketMode=,
+    #   passed on fd 3 (socket-activate.py), and ExecStart= run as User= and Group= with User='s
+    #   groups (setpriv, which execs in place, so LISTEN_PID stays right);
+    # - without (the previous package): RuntimeDirectory= with its mode, ExecStartPre=+ as root,
+    #   then ExecStart= as User= with SupplementaryGroups=.
     for unit in webhook callback; do
         local file="$root/lib/systemd/system/pulser-hub-sync-$unit.service"
+        local socket_unit="$root/lib/systemd/system/pulser-hub-sync-$unit.socket"
         local mode groups command
+        if [ -f "$socket_unit" ]; then
+            local listen user group socket_gid
+            listen=$(unit_value "$socket_unit" ListenStream)
+            socket_gid=$(in_root getent group "$(unit_value "$socket_unit" SocketGroup)" | cut -d: -f3)
+            user=$(unit_value "$file" User)
+            group=$(unit_value "$file" Group)
+            command=$(unit_value "$file" ExecStart)
+            echo "start pulser-hub-sync-$unit.socket ($listen) and .service as $user:$group: $command"
+            # shellcheck disable=SC2086
+            python3 Tests/Install/socket-activate.py "$root$listen" "$socket_gid" "$(unit_value "$socket_unit" SocketMode)" \
+                /usr/sbin/chroot "$root" /usr/bin/setpriv --reuid="$user" --regid="$group" --init-groups -- $command \
+                2>>"$work/$unit.log" &
+            pids+=($!)
+            continue
+        fi
         mode=$(sed -n 's/^RuntimeDirectoryMode=//p' "$file")
         install -d -m "${mode:-0755}" "$root/run/pulser-hub-sync"
         chmod "${mode:-0755}" "$root/run/pulser-hub-sync"
@@ -144,7 +206,12 @@ start_units() {
         chroot "$root" runuser -u pulser-hub-sync -g pulser-hub-sync ${groups:+-G $groups} -- $command 2>>"$work/$unit.log" &
         pids+=($!)
     done
-    for _ in $(seq 50); do [ -S "$root/run/pulser-hub-sync/webhook.sock" ] && [ -S "$root/run/pulser-hub-sync/callback.sock" ] && break; sleep 0.1; done
+    # The sockets exist before the programs do (socket activation binds first): wait for both.
+    for _ in $(seq 50); do
+        [ -S "$root/run/pulser-hub-sync/webhook.sock" ] && [ -S "$root/run/pulser-hub-sync/callback.sock" ] \
+            && program_pid webhook-fcgi >/dev/null && program_pid callback-fcgi >/dev/null && break
+        sleep 0.1
+    done
     in_root nginx
     for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 }
@@ -181,32 +248,56 @@ check "previous version: the database has schema 8 and the delivery" test "$(sql
 # -- Upgrade in place -------------------------------------------------------------------------------------
 step "upgrade to $(basename "$deb")"
 cp "$deb" "$root/tmp/current.deb"
-in_root dpkg -i /tmp/current.deb
+in_root dpkg -i --force-confold /tmp/current.deb  # keep the admin's hubsync.env, as answering "N" to dpkg's question does
 check "the configuration (a conffile) is kept on upgrade" grep -q "GITHUB_WEBHOOK_SECRET=$secret" "$root/etc/pulser-hub-sync/hubsync.env"
 # The current schema version is the number of migrations (Sources/Common/Store/Migrations.swift).
 schema=$(grep -c 'Migration(name:' "$repo/Sources/Common/Store/Migrations.swift")
 check "postinst migrated the database to the current schema ($schema) and kept the delivery" \
     test "$(sql 'PRAGMA user_version'; sql "SELECT count(*) FROM events WHERE delivery_id = 'before-upgrade-1'")" = "$(printf '%s\n1' "$schema")"
 # (Owners are read inside the root: its user ids are not the host's.)
-check "the database and key are private to the service user" \
-    test "$(in_root stat -c '%a %U' /var/lib/pulser-hub-sync /var/lib/pulser-hub-sync/hubsync.db /var/lib/pulser-hub-sync/hubsync.key)" = "$(printf '700 pulser-hub-sync\n600 pulser-hub-sync\n600 pulser-hub-sync')"
+modes=$(in_root stat -c '%a %U:%G' /var/lib/pulser-hub-sync /var/lib/pulser-hub-sync/hubsync.db /var/lib/pulser-hub-sync/hubsync.key | xargs)
+check "the state directory, the database and the secrets key are shared with the service's group only ($modes)" \
+    test "$modes" = "770 pulser-hub-sync:pulser-hub-sync 660 pulser-hub-sync:pulser-hub-sync 640 pulser-hub-sync:pulser-hub-sync"
+modes=$(in_root stat -c '%a %U:%G' /var/lib/pulser-hub-sync/tokens.key 2>&1)
+check "the token key is private to the service user ($modes)" test "$modes" = "600 pulser-hub-sync:pulser-hub-sync"
+check "webhook-fcgi has a user of its own, in the service's group" \
+    test "$(in_root id -gn pulser-hub-sync-webhook) $(in_root id -Gn pulser-hub-sync-webhook)" = "pulser-hub-sync pulser-hub-sync"
 check "hubsync.env is root:pulser-hub-sync 0640" test "$(in_root stat -c '%a %U:%G' /etc/pulser-hub-sync/hubsync.env)" = "640 root:pulser-hub-sync"
 echo "$ hubsync --version; hubsync doctor --online (as pulser-hub-sync, in the root)"
 in_root /usr/bin/hubsync --version
 in_root runuser -u pulser-hub-sync -- /usr/bin/hubsync doctor --online || true
 
 start_units
-check "the socket directory is pulser-hub-sync:www-data 0710: nginx's group may enter, nobody else" \
-    test "$(in_root stat -c '%a %U:%G' /run/pulser-hub-sync)" = "710 pulser-hub-sync:www-data"
-check "nginx's user reaches the sockets" in_root runuser -u www-data -- test -S /run/pulser-hub-sync/webhook.sock
-check "another user cannot even see them" not in_root runuser -u nobody -- test -e /run/pulser-hub-sync/webhook.sock
-check "webhook-fcgi runs without nginx's group" lacks_group "webhook-fcgi --socket" www-data
-check "callback-fcgi runs without nginx's group" lacks_group "callback-fcgi --socket" www-data
+check "the sockets are root:www-data 0660 (the .socket units): nginx's group may connect, nobody else" \
+    test "$(in_root stat -c '%a %U:%G' /run/pulser-hub-sync/webhook.sock /run/pulser-hub-sync/callback.sock)" \
+        = "$(printf '660 root:www-data\n660 root:www-data')"
+check "nginx's user may connect to them" in_root runuser -u www-data -- test -w /run/pulser-hub-sync/webhook.sock
+check "another user may not" not in_root runuser -u nobody -- test -w /run/pulser-hub-sync/webhook.sock
+check "webhook-fcgi runs without nginx's group" lacks_group "webhook-fcgi" www-data
+check "callback-fcgi runs without nginx's group" lacks_group "callback-fcgi" www-data
+users="$(runs_as webhook-fcgi) $(runs_as callback-fcgi)"
+check "webhook-fcgi runs as pulser-hub-sync-webhook, callback-fcgi as pulser-hub-sync (they run as: $users)" \
+    test "$users" = "pulser-hub-sync-webhook pulser-hub-sync"
+# What a compromised receiver could read: a process with exactly the running webhook-fcgi's user and
+# groups (from /proc) tries each file.
+for file in /etc/pulser-hub-sync/app.pem /etc/pulser-hub-sync/client-secret /var/lib/pulser-hub-sync/tokens.key; do
+    check "webhook-fcgi's user and groups cannot read $file" not as_process_of webhook-fcgi cat "$file"
+done
+for file in /etc/pulser-hub-sync/hubsync.env /var/lib/pulser-hub-sync/hubsync.key; do
+    check "webhook-fcgi's user and groups can read $file (what it needs)" as_process_of webhook-fcgi cat "$file"
+done
+check "callback-fcgi's user can read the App's key and the client secret" \
+    as_process_of callback-fcgi cat /etc/pulser-hub-sync/app.pem /etc/pulser-hub-sync/client-secret
 check "a signed delivery through nginx is stored (200)" test "$(deliver after-upgrade-1)" = 200
 check "a redelivery of it is a duplicate, not a second row" test "$(deliver after-upgrade-1)" = 200
 check "a delivery signed with another secret is refused (401)" test "$(secret=wrong deliver forged-1)" = 401
 check "the events: both deliveries once, processed" \
     test "$(sql "SELECT delivery_id || ' ' || status FROM events ORDER BY id")" = "$(printf 'before-upgrade-1 processed\nafter-upgrade-1 processed')"
+# A secret stored by the admin (sealed under hubsync.key, which webhook-fcgi's user reads through its group).
+stored_secret="install-test-stored-secret-$$-0123456789abcdef"
+printf '%s' "$stored_secret" | in_root runuser -u pulser-hub-sync -- /usr/bin/hubsync secret set >/dev/null
+sleep 1.2  # webhook-fcgi re-reads the stored secrets on a mismatch, at most once a second
+check "a delivery signed with a secret stored by 'hubsync secret set' is stored (200)" test "$(secret=$stored_secret deliver stored-secret-1)" = 200
 page=$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$port/github/auth/callback?code=code-octocat-1&installation_id=1&setup_action=install")
 check "the install callback answers 200 with its page" test "$(tail -1 <<<"$page")" = 200
 check "the callback recorded the integration, installed by octocat" \

@@ -14,7 +14,7 @@ import Testing
         let cache = WebhookSecretCache(configuration: configuration, logger: Logger(program: "test", minimumLevel: .error),
                                        now: { Timestamp(microsecondsSinceEpoch: clock.load(ordering: .relaxed)) })
         #expect(cache.current().map(\.value) == [Array(testSecret.utf8)])
-        let store = WebhookSecretStore(database: try Database(configuration: configuration), key: try KeyFile.loadOrCreate(path: configuration.keyFilePath))
+        let store = WebhookSecretStore(database: try Database(configuration: configuration), key: try KeyFile.secretsKey(configuration))
         let rotated = Array("rotated-secret-0123456789abcdef".utf8)
         _ = try store.add(rotated, origin: "test")
         clock.add(400_000, ordering: .relaxed)

@@ -39,7 +39,12 @@ public struct Configuration: Sendable {
     public var appID: String?
     public var appClientID: String?
     public var appPrivateKeyPath: String?
+    /// GITHUB_APP_CLIENT_SECRET, when given as a value. Prefer `appClientSecretPath`: hubsync.env is
+    /// read by webhook-fcgi too, which has no use for the client secret. Read it with `clientSecret()`.
     public var appClientSecret: String?
+    /// GITHUB_APP_CLIENT_SECRET_PATH: a file holding the client secret, readable by the service
+    /// user only; read when the secret is needed, so webhook-fcgi never tries.
+    public var appClientSecretPath: String?
     /// The App's URL name (github.com/apps/SLUG), for the install link; read from `GET /app` when unset.
     public var appSlug: String?
     /// REST base: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server.
@@ -48,8 +53,13 @@ public struct Configuration: Sendable {
     public var gitHubURL: String
     public var gitHubConnectTimeoutMilliseconds: Int
     public var gitHubTimeoutMilliseconds: Int
-    /// The 32-byte key that seals tokens and secrets in the database (created 0600 when absent).
+    /// The 32-byte key that seals webhook secrets in the database (created 0600 when absent; 0640
+    /// lets webhook-fcgi, running as another user of the group, read it).
     public var keyFilePath: String
+    /// The 32-byte key that seals installation tokens and signs install state (0600 only). Kept apart
+    /// from `keyFilePath` so that webhook-fcgi, which never needs it, cannot read it: a compromised
+    /// receiver must not be able to open the tokens the database holds.
+    public var tokenKeyFilePath: String
     /// When handlers run again after a failure or a crash, and when they stop.
     public var retryPolicy: HandlerRetryPolicy
 
@@ -59,7 +69,8 @@ public struct Configuration: Sendable {
         requestThreads: Int = Configuration.defaultRequestThreads, maxBatchSize: Int = Configuration.defaultMaxBatchSize,
         appID: String? = nil, appClientID: String? = nil, appPrivateKeyPath: String? = nil,
         appClientSecret: String? = nil, appSlug: String? = nil, gitHubAPIURL: String = "https://api.github.com",
-        gitHubURL: String = "https://github.com", keyFilePath: String = Configuration.defaultKeyFilePath
+        gitHubURL: String = "https://github.com", keyFilePath: String = Configuration.defaultKeyFilePath,
+        tokenKeyFilePath: String? = nil
     ) {
         self.webhookSecrets = webhookSecrets
         self.webhookSecretVariables = webhookSecrets.indices.map { Configuration.webhookSecretVariableNames[min($0, 1)] }
@@ -80,6 +91,7 @@ public struct Configuration: Sendable {
         self.gitHubConnectTimeoutMilliseconds = 5000
         self.gitHubTimeoutMilliseconds = 20000
         self.keyFilePath = keyFilePath
+        self.tokenKeyFilePath = tokenKeyFilePath ?? Configuration.tokenKeyFilePath(besideKeyFile: keyFilePath)
         self.retryPolicy = HandlerRetryPolicy()
     }
 
@@ -159,6 +171,11 @@ public struct Configuration: Sendable {
         appClientID = value("GITHUB_APP_CLIENT_ID")
         appPrivateKeyPath = value("GITHUB_APP_PEM_PATH")
         appClientSecret = value("GITHUB_APP_CLIENT_SECRET")
+        appClientSecretPath = value("GITHUB_APP_CLIENT_SECRET_PATH")
+        if appClientSecret != nil && appClientSecretPath != nil {
+            throw .invalidValue(variable: "GITHUB_APP_CLIENT_SECRET_PATH",
+                                expected: "either GITHUB_APP_CLIENT_SECRET or GITHUB_APP_CLIENT_SECRET_PATH, not both")
+        }
         appSlug = value("GITHUB_APP_SLUG")
         if let slug = appSlug, !slug.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }) {
             throw .invalidValue(variable: "GITHUB_APP_SLUG", expected: "the App's URL name: lower-case letters, digits and - (got \"\(slug)\")")
@@ -175,7 +192,33 @@ public struct Configuration: Sendable {
             gitHubConnectTimeoutMilliseconds = min(5000, milliseconds)
         }
         keyFilePath = value("HUBSYNC_KEY_FILE") ?? Configuration.defaultKeyFilePath
+        tokenKeyFilePath = value("HUBSYNC_TOKEN_KEY_FILE") ?? Configuration.tokenKeyFilePath(besideKeyFile: keyFilePath)
         retryPolicy = try HandlerRetryPolicy(variables: value)
+    }
+}
+
+extension Configuration {
+    /// `tokens.key` in the directory of the secrets key (by default /var/lib/pulser-hub-sync).
+    static func tokenKeyFilePath(besideKeyFile keyFilePath: String) -> String {
+        guard let slash = keyFilePath.lastIndex(of: "/") else { return "tokens.key" }
+        return String(keyFilePath[...slash]) + "tokens.key"
+    }
+
+    /// The OAuth client secret, from GITHUB_APP_CLIENT_SECRET_PATH's file (its first line) or
+    /// GITHUB_APP_CLIENT_SECRET; nil when neither is set.
+    public func clientSecret() throws(ConfigurationError) -> String? {
+        guard let path = appClientSecretPath else { return appClientSecret }
+        let bytes: [UInt8]
+        do {
+            bytes = try readSmallFile(path, limit: 4096)
+        } catch {
+            throw .invalidValue(variable: "GITHUB_APP_CLIENT_SECRET_PATH", expected: "a file this user can read (\(path): \(error.reason))")
+        }
+        let secret = String(decoding: bytes.prefix { $0 != 10 && $0 != 13 }, as: UTF8.self).trimmingSpaces()
+        guard !secret.isEmpty, secret.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+            throw .invalidValue(variable: "GITHUB_APP_CLIENT_SECRET_PATH", expected: "a file holding the client secret on its first line (\(path))")
+        }
+        return secret
     }
 }
 

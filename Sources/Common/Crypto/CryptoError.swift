@@ -17,7 +17,7 @@ public enum CryptoError: Error, Equatable, CustomStringConvertible {
         case .keyFileMissing(let path): "\(path) does not exist"
         case .keyFileUnreadable(let path, let reason): "cannot read \(path): \(reason)"
         case .keyFileTooOpen(let path, let mode):
-            "\(path) is readable by group or others (mode \(String(mode, radix: 8))); run chmod 600 \(path)"
+            "\(path) is too open (mode \(String(mode, radix: 8))); run chmod 600 \(path)"
         case .keyFileMalformed(let path): "\(path) does not hold a 32-byte key"
         case .notAnRSAKey: "not an RSA private key in PEM form"
         case .encryptedKey: "the key is encrypted with a passphrase; use the unencrypted PEM GitHub hands out"

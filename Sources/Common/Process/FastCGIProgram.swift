@@ -3,7 +3,8 @@ internal import CSystem
 
 /// The entry point shared by the FastCGI programs. It reads the configuration once (a bad value
 /// stops the program with a one-line message naming the variable) and picks how to run:
-/// - fd 0 is a listening socket (spawn-fcgi, systemd socket activation, our supervisor): serve it;
+/// - systemd passed a socket (`LISTEN_FDS`, a .socket unit): serve it, alone or with `--workers`;
+/// - fd 0 is a listening socket (spawn-fcgi, our supervisor's workers): serve it;
 /// - `--socket ADDR`: bind it and serve it, in this process;
 /// - `--socket ADDR --workers [N]`: bind it once and supervise N worker processes;
 /// - otherwise: plain CGI, one request from the environment and stdin.
@@ -27,9 +28,16 @@ public struct FastCGIProgram {
     public func run(arguments: [String], environment: [String: String], hasBackgroundWork: Bool = false,
                     validate: (Configuration) throws(ConfigurationError) -> Void = { _ in },
                     makeResponder: (ProgramContext) throws -> Responder) -> Int32 {
+        let socketFromSystemd: Int32?
+        do {
+            socketFromSystemd = try SystemdSocket.take(environment: environment)
+        } catch {
+            printError("\(name): \(error)")
+            return 78  // EX_CONFIG: the unit's fault
+        }
         let options: ServeOptions
         do {
-            options = try ServeOptions.parse(arguments, programFlags: programFlags)
+            options = try ServeOptions.parse(arguments, programFlags: programFlags, hasSocketFromSystemd: socketFromSystemd != nil)
         } catch {
             printError("\(name): \(error)")
             return 64
@@ -62,7 +70,10 @@ public struct FastCGIProgram {
         }
 
         var listenFD: Int32?
-        if isListeningSocket(0) {
+        var boundPath: String?  // a socket path this process bound, removed when it stops
+        if let socketFromSystemd {
+            listenFD = socketFromSystemd
+        } else if isListeningSocket(0) {
             listenFD = 0
         } else if let address = options.socket {
             do {
@@ -71,13 +82,13 @@ public struct FastCGIProgram {
                 printError("\(name): \(error)")
                 return 71  // EX_OSERR
             }
-            if let workers = options.workers {
-                let workerArguments = options.programArguments
-                let status = Supervisor(listenFD: listenFD!, workerCount: workers, workerArguments: workerArguments,
-                                        hasBackgroundProcess: hasBackgroundWork, logger: logger).run()
-                if case .unix(let path) = address { unlink(path) }
-                return status
-            }
+            if case .unix(let path) = address, options.supervisorPID == nil { boundPath = path }
+        }
+        if let listenFD, let workers = options.workers {
+            let status = Supervisor(listenFD: listenFD, workerCount: workers, workerArguments: options.programArguments,
+                                    hasBackgroundProcess: hasBackgroundWork, logger: logger).run()
+            if let boundPath { unlink(boundPath) }
+            return status
         }
 
         let shutdown = listenFD == nil ? nil : ShutdownSignal()
@@ -118,7 +129,7 @@ public struct FastCGIProgram {
             printError("\(name): \(error)")
             return 70
         }
-        if case .unix(let path)? = options.socket, options.supervisorPID == nil, listenFD != 0 { unlink(path) }
+        if let boundPath { unlink(boundPath) }
         logger.info("worker stopped")
         return 0
     }

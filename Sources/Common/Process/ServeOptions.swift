@@ -20,7 +20,10 @@ struct ServeOptions: Equatable {
     /// Arguments the program itself understands (passed through to workers).
     var programArguments: [String] = []
 
-    static func parse(_ arguments: [String], programFlags: Set<String>) throws(ServeOptionsError) -> ServeOptions {
+    /// `hasSocketFromSystemd`: a .socket unit passed the socket, so `--workers` needs no `--socket`
+    /// (and may not have one: two sockets would be one too many).
+    static func parse(_ arguments: [String], programFlags: Set<String>,
+                      hasSocketFromSystemd: Bool = false) throws(ServeOptionsError) -> ServeOptions {
         var options = ServeOptions()
         var index = 0
         func value(for flag: String) throws(ServeOptionsError) -> String {
@@ -68,7 +71,8 @@ struct ServeOptions: Equatable {
             }
             index += 1
         }
-        if options.workers != nil && options.socket == nil { throw .workersWithoutSocket }
+        if hasSocketFromSystemd && options.socket != nil { throw .socketTwice }
+        if options.workers != nil && options.socket == nil && !hasSocketFromSystemd { throw .workersWithoutSocket }
         return options
     }
 }
@@ -78,13 +82,15 @@ enum ServeOptionsError: Error, CustomStringConvertible, Equatable {
     case invalid(String, String, String)
     case unknown(String)
     case workersWithoutSocket
+    case socketTwice
 
     var description: String {
         switch self {
         case .missingValue(let flag): "\(flag) needs a value"
         case .invalid(let flag, let value, let expected): "\(flag) \(value): expected \(expected)"
         case .unknown(let flag): "unknown option \(flag) (see --help)"
-        case .workersWithoutSocket: "--workers needs --socket: the supervisor binds the socket its workers share"
+        case .workersWithoutSocket: "--workers needs --socket (or a socket from a systemd .socket unit): the supervisor binds the socket its workers share"
+        case .socketTwice: "--socket given, but systemd passed a socket too (a .socket unit): drop --socket from ExecStart="
         }
     }
 }

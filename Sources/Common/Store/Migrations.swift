@@ -317,6 +317,12 @@ public enum Migrations {
                     ORDER BY id LIMIT 1) AS first;
             END;
             """),
+        // Tokens get a key of their own (HUBSYNC_TOKEN_KEY_FILE), which webhook-fcgi cannot read.
+        // Those sealed under the secrets key it can read are dropped: installation tokens are
+        // fetched again on use (they live an hour), and user tokens are no longer kept.
+        Migration(name: "tokens-under-their-own-key", sql: """
+            DELETE FROM tokens;
+            """),
     ]
 
     public static var currentVersion: Int { all.count }

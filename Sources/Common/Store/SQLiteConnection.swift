@@ -15,20 +15,17 @@ public final class SQLiteConnection {
     fileprivate let handle: OpaquePointer
     public let path: String
 
-    /// Opens (creating it 0600 if absent) the database at `path`. The busy timeout is set before
+    /// Opens (creating it 0600, or 0660 in a group's directory, if absent) the database at `path`. The busy timeout is set before
     /// anything else touches the file, since several workers open it at once (docs/stack-notes.md, fact 11).
     public init(path: String, busyTimeoutMilliseconds: Int) throws(SQLiteError) {
         self.path = path
-        // Create a missing file ourselves so that its mode is 0600 whatever the umask; SQLite gives
+        // Create a missing file ourselves so that its mode is StateFile's whatever the umask; SQLite gives
         // the -wal and -shm files the same mode as the database file. Never open and close an
         // existing database file: closing any descriptor of it drops every POSIX lock this process
         // holds on it, including those of other connections, which corrupts the database ("How To
         // Corrupt An SQLite Database File", section 2.2). O_EXCL creates only a file that did not
         // exist, which no connection of ours can have open.
-        if access(path, F_OK) != 0 {
-            let fd = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if fd >= 0 { Glibc.close(fd) }
-        }
+        StateFile.create(path)
         var opened: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let result = sqlite3_open_v2(path, &opened, flags, nil)

@@ -10,7 +10,8 @@ public final class WriteLock {
 
     public init(path: String) throws(SQLiteError) {
         self.path = path
-        fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        StateFile.create(path)
+        fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else {
             throw SQLiteError(code: 14 /* SQLITE_CANTOPEN */, message: "cannot open lock file: \(String(cString: strerror(errno)))", sql: nil)
         }

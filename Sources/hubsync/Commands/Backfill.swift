@@ -34,7 +34,7 @@ struct BackfillCommand: ParsableCommand {
         let database = try Database(configuration: configuration)
         let client = try GitHubClient(configuration: configuration)
         let tokens = try TokenService(configuration: configuration, client: client, database: database,
-                                      box: SecretBox(key: try KeyFile.loadOrCreate(path: configuration.keyFilePath)))
+                                      box: SecretBox(key: try KeyFile.tokenKey(configuration)))
         let json = global.json
         let backfill = Backfill(configuration: configuration, database: database, client: client, tokens: tokens,
                                 progress: { printProgress($0, json: json) }, maximumWaitSeconds: maxWait)

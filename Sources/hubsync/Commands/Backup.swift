@@ -4,7 +4,7 @@ import Common
 struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a consistent copy of the database to a new file (mode 0600), safe while the programs run.",
-        discussion: "Back up the key file (HUBSYNC_KEY_FILE) separately: the copy's tokens and secrets open only with it.")
+        discussion: "Back up the key file (HUBSYNC_KEY_FILE) separately: the copy's webhook secrets open only with it. (Tokens are fetched again: the token key need not be kept.)")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The new file; it must not exist.") var path: String
 

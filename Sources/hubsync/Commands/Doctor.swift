@@ -11,7 +11,7 @@ struct Doctor: ParsableCommand {
         let configuration = try global.configuration()
         let now = Timestamp.now()
         var checks = DoctorChecks.appIdentity(configuration) + DoctorChecks.appKey(configuration, now: now)
-        checks.append(DoctorChecks.keyFile(configuration))
+        checks += DoctorChecks.keyFiles(configuration)
         let (databaseCheck, database) = DoctorChecks.database(configuration)
         checks.append(databaseCheck)
         let stored = (try? database.map { try WebhookSecretStore(database: $0).active().count }) ?? nil

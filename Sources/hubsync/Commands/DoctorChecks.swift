@@ -29,14 +29,7 @@ enum DoctorChecks {
         guard stat(path, &info) == 0 else {
             return [.fail("app key", "\(path): \(String(cString: strerror(errno)))", fix: "check GITHUB_APP_PEM_PATH; the file must exist")]
         }
-        var checks: [Check] = []
-        let mode = info.st_mode & 0o777
-        if mode & 0o077 != 0 {
-            checks.append(.fail("app key mode", "\(path) has mode \(String(mode, radix: 8)); group or others can read it",
-                                fix: "chmod 600 \(path)"))
-        } else {
-            checks.append(.ok("app key mode", "\(path) has mode \(String(mode, radix: 8))"))
-        }
+        var checks = [privateFileMode("app key mode", path)]
         do {
             let key = try AppPrivateKey(path: path)
             checks.append(key.bits >= 2048 ? .ok("app key type", "RSA, \(key.bits) bits")
@@ -55,22 +48,62 @@ enum DoctorChecks {
             ?? .fail("app id", "GITHUB_APP_ID is not set", fix: "set GITHUB_APP_ID to the App ID shown on the App's settings page"))
         checks.append(configuration.appClientID.map { .ok("client id", "GITHUB_APP_CLIENT_ID=\($0)") }
             ?? .fail("client id", "GITHUB_APP_CLIENT_ID is not set", fix: "set GITHUB_APP_CLIENT_ID to the Client ID shown on the App's settings page"))
-        checks.append(configuration.appClientSecret == nil
-            ? .warn("client secret", "GITHUB_APP_CLIENT_SECRET is not set: the installation callback cannot sign users in",
-                    fix: "generate a client secret in the App's settings and set GITHUB_APP_CLIENT_SECRET")
-            : .ok("client secret", "GITHUB_APP_CLIENT_SECRET is set"))
+        checks += clientSecret(configuration)
         return checks
     }
 
-    static func keyFile(_ configuration: Configuration) -> Check {
-        do {
-            _ = try KeyFile.load(path: configuration.keyFilePath)
-            return .ok("key file", "\(configuration.keyFilePath) holds a key and is private")
-        } catch .keyFileMissing {
-            return .fail("key file", "\(configuration.keyFilePath) does not exist", fix: "run hubsync init")
-        } catch {
-            return .fail("key file", error.description, fix: "chmod 600 \(configuration.keyFilePath), or check HUBSYNC_KEY_FILE")
+    /// The client secret: set, and where webhook-fcgi cannot read it. hubsync.env is read by every
+    /// program, so a value there is one more key of the App in the receiver's reach.
+    static func clientSecret(_ configuration: Configuration) -> [Check] {
+        if let path = configuration.appClientSecretPath {
+            do {
+                _ = try configuration.clientSecret()
+            } catch {
+                return [.fail("client secret", error.description, fix: "write the client secret into \(path) (one line), owned by this user")]
+            }
+            return [.ok("client secret", "GITHUB_APP_CLIENT_SECRET_PATH=\(path)"), privateFileMode("client secret mode", path)]
         }
+        if configuration.appClientSecret != nil {
+            return [.warn("client secret", "GITHUB_APP_CLIENT_SECRET is a value, in hubsync.env or the environment, which webhook-fcgi reads too",
+                          fix: "move it to a file of mode 0600 owned by this user and set GITHUB_APP_CLIENT_SECRET_PATH to it instead")]
+        }
+        return [.warn("client secret", "neither GITHUB_APP_CLIENT_SECRET_PATH nor GITHUB_APP_CLIENT_SECRET is set: the installation callback cannot sign users in",
+                      fix: "generate a client secret in the App's settings, write it to a file of mode 0600 and set GITHUB_APP_CLIENT_SECRET_PATH")]
+    }
+
+    /// A file only its owner may read: the App's key, the client secret, the token key. webhook-fcgi
+    /// runs in the service's group, so group read is as bad as world read here.
+    static func privateFileMode(_ name: String, _ path: String) -> Check {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .fail(name, "\(path): \(String(cString: strerror(errno)))", fix: "check the path") }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            return .fail(name, "\(path) has mode \(String(mode, radix: 8)); group or others can read it (webhook-fcgi runs in the group)",
+                         fix: "chmod 600 \(path)")
+        }
+        return .ok(name, "\(path) has mode \(String(mode, radix: 8))")
+    }
+
+    static func keyFiles(_ configuration: Configuration) -> [Check] {
+        var checks: [Check] = []
+        do {
+            _ = try KeyFile.load(path: configuration.keyFilePath, groupMayRead: true)
+            checks.append(.ok("key file", "\(configuration.keyFilePath) holds a key; only the service's group may read it"))
+        } catch .keyFileMissing {
+            checks.append(.fail("key file", "\(configuration.keyFilePath) does not exist", fix: "run hubsync init"))
+        } catch {
+            checks.append(.fail("key file", error.description, fix: "chmod 640 \(configuration.keyFilePath), or check HUBSYNC_KEY_FILE"))
+        }
+        do {
+            _ = try KeyFile.load(path: configuration.tokenKeyFilePath)
+            checks.append(.ok("token key file", "\(configuration.tokenKeyFilePath) holds a key and is private"))
+        } catch .keyFileMissing {
+            checks.append(.fail("token key file", "\(configuration.tokenKeyFilePath) does not exist", fix: "run hubsync init"))
+        } catch {
+            checks.append(.fail("token key file", error.description,
+                                fix: "chmod 600 \(configuration.tokenKeyFilePath), or check HUBSYNC_TOKEN_KEY_FILE"))
+        }
+        return checks
     }
 
     /// The database opens, migrates and passes `quick_check`; returns it for the checks that follow.

@@ -4,26 +4,30 @@ import Glibc
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create the database (or migrate it to the current schema) and, if absent, the key file. Safe to rerun.")
+        abstract: "Create the database (or migrate it to the current schema) and, if absent, the key files. Safe to rerun.")
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let configuration = try global.configuration()
         let databaseExisted = access(configuration.databasePath, F_OK) == 0
         let keyExisted = access(configuration.keyFilePath, F_OK) == 0
+        let tokenKeyExisted = access(configuration.tokenKeyFilePath, F_OK) == 0
         // The schema before migrating, read without migrating, to say what init did.
         let previousVersion = databaseExisted
             ? try SQLiteConnection(path: configuration.databasePath, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
                 .scalarInt("PRAGMA user_version") : nil
         let database = try Database(configuration: configuration)
         let version = try database.connection.scalarInt("PRAGMA user_version") ?? 0
-        _ = try KeyFile.loadOrCreate(path: configuration.keyFilePath)
+        _ = try KeyFile.secretsKey(configuration)
+        _ = try KeyFile.tokenKey(configuration)
         if global.json {
             print(JSONValue(dictionaryLiteral: 
                 ("database", .string(configuration.databasePath)), ("database_created", .bool(!databaseExisted)),
                 ("schema_version", .int(version)), ("previous_schema_version", previousVersion.map { .int($0) } ?? .null),
                 ("key_file", .string(configuration.keyFilePath)),
                 ("key_file_created", .bool(!keyExisted)),
+                ("token_key_file", .string(configuration.tokenKeyFilePath)),
+                ("token_key_file_created", .bool(!tokenKeyExisted)),
             ).jsonText)
         } else {
             let action = switch previousVersion {
@@ -33,6 +37,7 @@ struct Init: ParsableCommand {
             }
             print("database \(configuration.databasePath): \(action) schema version \(version)")
             print("key file \(configuration.keyFilePath): \(keyExisted ? "present" : "created (mode 0600)")")
+            print("token key file \(configuration.tokenKeyFilePath): \(tokenKeyExisted ? "present" : "created (mode 0600)")")
         }
     }
 }

@@ -16,7 +16,7 @@ struct Secret: ParsableCommand {
 
         func run() throws {
             let configuration = try global.configuration()
-            let key = try? KeyFile.load(path: configuration.keyFilePath)
+            let key = try? KeyFile.load(path: configuration.keyFilePath, groupMayRead: true)
             let store = WebhookSecretStore(database: try Database(configuration: configuration))
             let counts = try store.verifiedCounts()
             var rows: [JSONValue] = try store.all().map { secret in
@@ -132,7 +132,7 @@ struct Secret: ParsableCommand {
 
 private func secretStore(_ global: GlobalOptions) throws -> WebhookSecretStore {
     let configuration = try global.configuration()
-    return WebhookSecretStore(database: try Database(configuration: configuration), key: try KeyFile.loadOrCreate(path: configuration.keyFilePath))
+    return WebhookSecretStore(database: try Database(configuration: configuration), key: try KeyFile.secretsKey(configuration))
 }
 
 private func reportAdded(_ global: GlobalOptions, _ fingerprint: String, _ retired: String?, _ extra: [String: JSONValue]) {

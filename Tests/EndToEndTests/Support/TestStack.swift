@@ -10,6 +10,10 @@ final class TestStack {
         case tcp
         /// A listening socket the test binds and hands over on fd 0, as spawn-fcgi does.
         case inherited
+        /// A listening socket the test binds and hands over as a systemd .socket unit does: fd 3,
+        /// `LISTEN_FDS=1`, `LISTEN_PID`; with `--workers N` when `workers` is set. The test keeps
+        /// the socket open across restarts of the program, as systemd does.
+        case systemd(workers: Int?)
     }
 
     let directory: String
@@ -48,6 +52,9 @@ final class TestStack {
             nginxEnvironment["WEBHOOK_FASTCGI_PASS"] = "127.0.0.1:\(fastcgiPort)"
         case .inherited:
             inheritedSocketFD = try bindUnixSocket(socketPath)
+        case .systemd(let workers):
+            inheritedSocketFD = try bindUnixSocket(socketPath)
+            arguments = workers.map { ["--workers", String($0)] } ?? []
         }
         var programEnvironment = [
             "HUBSYNC_DB": self.databasePath, "HUBSYNC_CONFIG": "/dev/null", "HUBSYNC_BUSY_TIMEOUT_MS": "500",
@@ -83,8 +90,16 @@ final class TestStack {
         programArguments = arguments
         programEnvironment = environment
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Paths.program("webhook-fcgi"))
-        process.arguments = arguments
+        if case .systemd = listener {
+            // The socket arrives on stdin; the shell moves it to fd 3 and execs the program in its
+            // own process, so LISTEN_PID (the shell's pid) is the program's.
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", #"exec 3<&0 0</dev/null; export LISTEN_PID=$$ LISTEN_FDS=1; exec "$0" "$@""#,
+                                 Paths.program("webhook-fcgi")] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Paths.program("webhook-fcgi"))
+            process.arguments = arguments
+        }
         process.environment = environment
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -178,7 +193,7 @@ final class TestStack {
         case .tcp:
             let port = UInt16(programArguments[1].split(separator: ":")[1])!
             guard eventually(5, { (try? RawHTTPProbe.canConnect(port: port)) == true }) else { throw TestFailure("webhook-fcgi did not listen: \(log)") }
-        case .inherited:
+        case .inherited, .systemd:
             break  // the test's own socket, listening before the program starts
         }
     }
