@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """make soak: the intake for 30 minutes (SOAK_SECONDS) at 80% of the maximum rate measured in the
-same run, through nginx, with unique signed deliveries (bench/intake.lua with think time). Every
+same run, through nginx, with unique signed deliveries (bench/traffic.lua, one body under new ids, with think time). Every
 10 s it samples each worker's RSS and open file descriptors; at the end they must be within 10% of
 their values after the first minute, no request may have failed and no acknowledged delivery may be
 missing. Writes bench/results/soak-<date>.md and exits non-zero on any failure."""
