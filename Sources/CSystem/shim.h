@@ -1,6 +1,6 @@
 // libc calls that Swift's Glibc module leaves out because they need _GNU_SOURCE or a header it
 // does not include: ppoll (wait for a socket with signals atomically unblocked), prctl (a worker's
-// parent-death signal) and mallopt (give large buffers back to the system).
+// parent-death signal) and mallopt (give large buffers back to the system, keep small ones).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -33,6 +33,10 @@ static inline int csystem_set_parent_death_signal(int signal) {
 
 static inline int csystem_set_mmap_threshold(int bytes) {
     return mallopt(M_MMAP_THRESHOLD, bytes);
+}
+
+static inline int csystem_set_trim_threshold(int bytes) {
+    return mallopt(M_TRIM_THRESHOLD, bytes);
 }
 
 // The version every program prints with --version: `make release` passes

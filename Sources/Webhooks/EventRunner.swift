@@ -50,7 +50,10 @@ public final class EventRunner: @unchecked Sendable {
         self.injectsFaults = false
         #endif
         self.usesWatchdog = usesWatchdog
-        stores = StoreProvider(configuration: configuration)
+        // Claims and outcomes need no sync of their own: the intake's next sync or a checkpoint
+        // makes them durable, and a power cut that loses them makes the runner do them again
+        // (handlers apply the newest state only). Not syncing keeps the writers' lock short.
+        stores = StoreProvider(configuration: configuration, defersSync: true)
     }
 
     /// The runner as a program's background work.

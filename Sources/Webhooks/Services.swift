@@ -14,8 +14,11 @@ public struct Services: Sendable {
     public init(configuration: Configuration, logger: Logger, workSignal: WorkSignal = .none,
                 now: @escaping @Sendable () -> Timestamp = { .now() }) {
         self.configuration = configuration
-        self.writer = GroupCommitWriter(stores: StoreProvider(configuration: configuration),
-                                        maxBatchSize: configuration.maxBatchSize, logger: logger)
+        // The writer syncs the WAL itself, after the commit and off the writers' lock (FULL), or
+        // not at all (NORMAL): its connection never syncs at COMMIT.
+        self.writer = GroupCommitWriter(stores: StoreProvider(configuration: configuration, defersSync: true),
+                                        maxBatchSize: configuration.maxBatchSize, logger: logger,
+                                        syncsAfterCommit: configuration.syncMode == .full)
         self.logger = logger
         webhookSecrets = WebhookSecretCache(configuration: configuration, logger: logger, now: now)
         self.now = now

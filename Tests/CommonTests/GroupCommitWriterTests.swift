@@ -10,18 +10,22 @@ import Testing
                  receivedAt: .now())
     }
 
-    func makeWriter(_ directory: TemporaryDirectory, maxBatchSize: Int = 64) -> (GroupCommitWriter, String) {
+    /// `syncsAfterCommit`: the shipped FULL mode (commits unsynced, a syncer thread syncs the WAL
+    /// before the requests are answered); otherwise SQLite syncs at COMMIT.
+    func makeWriter(_ directory: TemporaryDirectory, maxBatchSize: Int = 64, syncsAfterCommit: Bool = false) -> (GroupCommitWriter, String) {
         let path = directory.path + "/h.db"
-        let stores = StoreProvider(configuration: Configuration(databasePath: path, busyTimeoutMilliseconds: 1000))
-        return (GroupCommitWriter(stores: stores, maxBatchSize: maxBatchSize, logger: Logger(program: "test", minimumLevel: .error)), path)
+        let stores = StoreProvider(configuration: Configuration(databasePath: path, busyTimeoutMilliseconds: 1000), defersSync: syncsAfterCommit)
+        return (GroupCommitWriter(stores: stores, maxBatchSize: maxBatchSize, logger: Logger(program: "test", minimumLevel: .error),
+                                  syncsAfterCommit: syncsAfterCommit), path)
     }
 
     /// 16 threads x 50 deliveries each, with a duplicate of every delivery from another thread:
     /// every call returns only after its commit, duplicates are reported, and the writer shared
     /// commits between deliveries.
-    @Test func concurrentDeliveriesShareCommitsAndDuplicatesAreReported() throws {
+    @Test(arguments: [false, true])
+    func concurrentDeliveriesShareCommitsAndDuplicatesAreReported(syncsAfterCommit: Bool) throws {
         let directory = try TemporaryDirectory()
-        let (writer, path) = makeWriter(directory)
+        let (writer, path) = makeWriter(directory, syncsAfterCommit: syncsAfterCommit)
         let stored = Atomic<Int>(0), duplicates = Atomic<Int>(0), failures = Atomic<Int>(0)
         let threads = (0..<16).map { index in
             NativeThread { [self] in
@@ -108,9 +112,10 @@ import Testing
         #expect(try store.count() == 0)
     }
 
-    @Test func outcomesRideAlongAndFlushWaitsForThem() throws {
+    @Test(arguments: [false, true])
+    func outcomesRideAlongAndFlushWaitsForThem(syncsAfterCommit: Bool) throws {
         let directory = try TemporaryDirectory()
-        let (writer, path) = makeWriter(directory)
+        let (writer, path) = makeWriter(directory, syncsAfterCommit: syncsAfterCommit)
         guard case .stored(let id) = try writer.insert(event("o")) else { Issue.record("not stored"); return }
         writer.recordOutcome(id: id, EventOutcome(status: .processed, summary: ["ok": true]), at: .now())
         writer.flush()

@@ -14,7 +14,9 @@
  * it describes, and SIGKILL does not lose what write(2) has returned. Why the record and its write
  * are taken under one flock, and a sync and its marker under the same one: another process's sync
  * then falls wholly before or wholly after a write, so a marker never claims a write that happened
- * after the fsync it stands for.
+ * after the fsync it stands for. Threads of one process share the undo log's descriptor, for which
+ * flock excludes nothing: a process-wide mutex orders them (a writer thread and the thread that
+ * syncs the WAL after its commits).
  *
  * Not modelled: directory entries (a created or deleted file is assumed to stay so), and torn
  * sectors within a write. The shared-memory index is memory, not storage: the test deletes it.
@@ -31,6 +33,8 @@
 #include <unistd.h>
 
 #include <sqlite3.h>
+
+static pthread_mutex_t threadsOfThisProcess = PTHREAD_MUTEX_INITIALIZER;
 
 enum { RECORD_WRITE = 'W', RECORD_TRUNCATE = 'T', RECORD_SYNC = 'S' };
 
@@ -86,33 +90,33 @@ static int recordOldBytes(ShimFile *file, uint8_t kind, sqlite3_int64 offset, sq
 static int shimWrite(sqlite3_file *base, const void *data, int amount, sqlite3_int64 offset) {
     ShimFile *file = (ShimFile *)base;
     if (file->undoLog < 0) return file->real->pMethods->xWrite(file->real, data, amount, offset);
-    flock(file->undoLog, LOCK_EX);
+    pthread_mutex_lock(&threadsOfThisProcess); flock(file->undoLog, LOCK_EX);
     int rc = recordOldBytes(file, RECORD_WRITE, offset, offset + amount);
     if (rc == SQLITE_OK) rc = file->real->pMethods->xWrite(file->real, data, amount, offset);
-    flock(file->undoLog, LOCK_UN);
+    flock(file->undoLog, LOCK_UN); pthread_mutex_unlock(&threadsOfThisProcess);
     return rc;
 }
 
 static int shimTruncate(sqlite3_file *base, sqlite3_int64 size) {
     ShimFile *file = (ShimFile *)base;
     if (file->undoLog < 0) return file->real->pMethods->xTruncate(file->real, size);
-    flock(file->undoLog, LOCK_EX);
+    pthread_mutex_lock(&threadsOfThisProcess); flock(file->undoLog, LOCK_EX);
     int rc = recordOldBytes(file, RECORD_TRUNCATE, size, INT64_MAX);
     if (rc == SQLITE_OK) rc = file->real->pMethods->xTruncate(file->real, size);
-    flock(file->undoLog, LOCK_UN);
+    flock(file->undoLog, LOCK_UN); pthread_mutex_unlock(&threadsOfThisProcess);
     return rc;
 }
 
 static int shimSync(sqlite3_file *base, int flags) {
     ShimFile *file = (ShimFile *)base;
     if (file->undoLog < 0) return file->real->pMethods->xSync(file->real, flags);
-    flock(file->undoLog, LOCK_EX);
+    pthread_mutex_lock(&threadsOfThisProcess); flock(file->undoLog, LOCK_EX);
     int rc = file->real->pMethods->xSync(file->real, flags);
     if (rc == SQLITE_OK) {
         struct UndoRecord marker = {RECORD_SYNC, 0, 0, 0};
         if (appendAll(file->undoLog, &marker, sizeof marker) != 0) rc = SQLITE_IOERR_FSYNC;
     }
-    flock(file->undoLog, LOCK_UN);
+    flock(file->undoLog, LOCK_UN); pthread_mutex_unlock(&threadsOfThisProcess);
     return rc;
 }
 

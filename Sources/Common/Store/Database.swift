@@ -6,13 +6,18 @@ public final class Database {
     let writeLock: WriteLock
     static let pageCacheKibibytes = 6144
 
-    public init(path: String, syncMode: SyncMode, busyTimeoutMilliseconds: Int) throws {
+    /// `defersSync`: COMMIT does not sync (synchronous=NORMAL, which still syncs around
+    /// checkpoints): the caller makes commits durable itself when it must (GroupCommitWriter syncs
+    /// the WAL before acknowledging, off the writers' lock), or needs no sync at all (the event
+    /// runner, whose claims and outcomes are made durable by the next sync or checkpoint, and are
+    /// done again if a power cut loses them).
+    public init(path: String, syncMode: SyncMode, busyTimeoutMilliseconds: Int, defersSync: Bool = false) throws {
         let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         let writeLock = try WriteLock(path: path + ".lock")
         self.connection = connection
         self.writeLock = writeLock
         // FULL: the WAL is fsynced at every commit, so an acknowledged delivery survives power loss.
-        try connection.execute("PRAGMA synchronous = \(syncMode == .full ? "FULL" : "NORMAL")")
+        try connection.execute("PRAGMA synchronous = \(syncMode == .full && !defersSync ? "FULL" : "NORMAL")")
         try connection.execute("PRAGMA foreign_keys = ON")
         // Room for the interior pages of the delivery-id index: with 5M deliveries, SQLite's default
         // 2 MB cache re-read them on every insert (make bench: 3.5k/s at 5M rows against 5.9k/s

@@ -22,9 +22,13 @@ public final class EventStore {
         """
 
     /// Opens the database, sets the pragmas and brings the schema up to date.
-    public convenience init(path: String, syncMode: SyncMode, busyTimeoutMilliseconds: Int) throws {
-        try self.init(database: Database(path: path, syncMode: syncMode, busyTimeoutMilliseconds: busyTimeoutMilliseconds))
+    public convenience init(path: String, syncMode: SyncMode, busyTimeoutMilliseconds: Int, defersSync: Bool = false) throws {
+        try self.init(database: Database(path: path, syncMode: syncMode, busyTimeoutMilliseconds: busyTimeoutMilliseconds,
+                                         defersSync: defersSync))
     }
+
+    /// The WAL file of the store's connection (see `Database`'s `defersSync`).
+    public func journalFile() -> JournalFile? { database.connection.journalFile() }
 
     public init(database: Database) throws {
         self.database = database

@@ -7,6 +7,14 @@
 /// arrive is committed at once; rows that arrive during a commit form the next batch. Writers of
 /// several worker processes take turns through the store's `flock`, so a process waiting for the
 /// lock gathers a larger batch meanwhile.
+///
+/// With `syncsAfterCommit` (HUBSYNC_SYNC=full), the durability of a batch is a second stage: the
+/// connection commits without a sync (synchronous=NORMAL: the WAL frames are written, the lock is
+/// released), and a syncer thread syncs the WAL file and only then wakes the batch's requests.
+/// While it syncs, the writer commits the next batch, and the other processes' writers and the
+/// event runner take the lock: the fsync no longer holds the lock nor the writer
+/// (docs/stack-notes.md, fact 13). An acknowledged delivery is as durable as with
+/// synchronous=FULL: its commit's frames were written before the sync began.
 public final class GroupCommitWriter: @unchecked Sendable {
     // `queue`, `isStopping`, `statistics` and every ticket's `result` are guarded by `lock`, whose
     // condition wakes the writer. Each waiting request has a condition of its own on the same
@@ -21,6 +29,21 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private let maxBatchSize: Int
     private let logger: Logger
     private var thread: NativeThread?
+    // The syncer's stage (syncsAfterCommit): committed batches waiting for their sync, in commit
+    // order, guarded by `lock`; `syncerWake` (on the same mutex) wakes the syncer.
+    private let syncsAfterCommit: Bool
+    private var awaitingSync: [Committed] = []
+    private var isSyncerStopping = false
+    private let syncerWake: ConditionLock
+    private var syncer: NativeThread?
+
+    /// A batch committed but not yet acknowledged: its results, and the WAL file to sync (nil when
+    /// nothing was committed: a barrier, or a failed batch, which waits only for its turn).
+    private struct Committed {
+        var batch: [Job]
+        var results: [WriteResult]
+        var journal: JournalFile?
+    }
 
     public struct Statistics: Sendable, Equatable {
         public var commits = 0
@@ -41,12 +64,18 @@ public final class GroupCommitWriter: @unchecked Sendable {
         var ticket: Ticket?
     }
 
-    public init(stores: StoreProvider, maxBatchSize: Int, logger: Logger) {
+    /// `syncsAfterCommit`: `stores` defers syncs (StoreProvider's `defersSync`), and this writer
+    /// syncs the WAL before it acknowledges. Without it, COMMIT itself is as durable as the store's
+    /// synchronous setting makes it.
+    public init(stores: StoreProvider, maxBatchSize: Int, logger: Logger, syncsAfterCommit: Bool = false) {
         lock = ConditionLock()
+        syncerWake = ConditionLock(sharingMutexOf: lock)
         self.stores = stores
         self.maxBatchSize = max(1, maxBatchSize)
         self.logger = logger
+        self.syncsAfterCommit = syncsAfterCommit
         thread = NativeThread { [self] in run() }
+        if syncsAfterCommit { syncer = NativeThread { [self] in runSyncer() } }
     }
 
     /// Stores a delivery; returns once the transaction that holds it has committed.
@@ -78,7 +107,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
         _ = submitAndWait(nil)
     }
 
-    /// Commits what is queued, then ends the writer thread.
+    /// Commits what is queued, then ends the writer thread (and the syncer, once it has synced
+    /// everything the writer committed).
     public func stop() {
         flush()
         lock.withLock {
@@ -86,6 +116,11 @@ public final class GroupCommitWriter: @unchecked Sendable {
             lock.signal()
         }
         thread?.join()
+        lock.withLock {
+            isSyncerStopping = true
+            syncerWake.signal()
+        }
+        syncer?.join()
     }
 
     public var currentStatistics: Statistics { lock.withLock { statistics } }
@@ -112,8 +147,11 @@ public final class GroupCommitWriter: @unchecked Sendable {
             if batch.isEmpty { return }  // stopping, and nothing left
             let work = batch.filter { $0.item != nil }
             var results: [WriteResult]
+            var journal: JournalFile?
             do {
-                results = work.isEmpty ? [] : try stores.withStore { store in try store.commit(work.compactMap(\.item)) }
+                (results, journal) = work.isEmpty ? ([], nil) : try stores.withStore { store in
+                    (try store.commit(work.compactMap(\.item)), syncsAfterCommit ? store.journalFile() : nil)
+                }
             } catch {
                 results = Array(repeating: .failed(error), count: work.count)
             }
@@ -123,20 +161,61 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 }
             }
             lock.withLock {
-                var index = 0
-                for job in batch {
-                    if job.item == nil {
-                        job.ticket?.result = .recorded
-                    } else {
-                        job.ticket?.result = results[index]
-                        index += 1
-                    }
-                    job.ticket?.done.signal()
-                }
                 if !work.isEmpty {
                     statistics.commits += 1
                     statistics.items += work.count
                     statistics.largestBatch = max(statistics.largestBatch, work.count)
+                }
+                if syncsAfterCommit {
+                    awaitingSync.append(Committed(batch: batch, results: results, journal: journal))
+                    syncerWake.signal()
+                } else {
+                    answer(batch, results)
+                }
+            }
+        }
+    }
+
+    /// Wakes each request of `batch` with its result. Called with the lock held.
+    private func answer(_ batch: [Job], _ results: [WriteResult]) {
+        var index = 0
+        for job in batch {
+            if job.item == nil {
+                job.ticket?.result = .recorded
+            } else {
+                job.ticket?.result = results[index]
+                index += 1
+            }
+            job.ticket?.done.signal()
+        }
+    }
+
+    /// The second stage: takes every batch committed so far, syncs their WAL file once (a reopened
+    /// store may make two), and answers them in commit order. A failed sync fails the batches'
+    /// deliveries (503: GitHub sends them again, and they are then answered as stored).
+    private func runSyncer() {
+        while true {
+            let committed: [Committed] = lock.withLock {
+                while awaitingSync.isEmpty && !isSyncerStopping { syncerWake.wait() }
+                defer { awaitingSync.removeAll() }
+                return awaitingSync
+            }
+            if committed.isEmpty { return }
+            var journals: [JournalFile] = []
+            for journal in committed.compactMap(\.journal) where !journals.contains(where: { $0.isSameFile(as: journal) }) {
+                journals.append(journal)
+            }
+            var syncError: SQLiteError?
+            for journal in journals {
+                do { try journal.sync() } catch { syncError = error }
+            }
+            if let syncError {
+                logger.error("cannot sync the write-ahead log; the batch is not acknowledged", [("error", .string("\(syncError)"))])
+            }
+            lock.withLock {
+                for entry in committed {
+                    let results = syncError.map { error in entry.results.map { _ in WriteResult.failed(error) } } ?? entry.results
+                    answer(entry.batch, results)
                 }
             }
         }

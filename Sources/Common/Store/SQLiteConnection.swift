@@ -42,6 +42,9 @@ public final class SQLiteConnection {
 
     deinit { sqlite3_close_v2(handle) }
 
+    /// This connection's WAL file once it has one (after its first transaction in WAL mode).
+    public func journalFile() -> JournalFile? { JournalFile(connection: self, handle: handle) }
+
     /// Runs one or more statements that bind nothing and return nothing of interest.
     public func execute(_ sql: String) throws(SQLiteError) {
         let result = sqlite3_exec(handle, sql, nil, nil, nil)

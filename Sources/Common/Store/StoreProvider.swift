@@ -11,12 +11,15 @@ import Glibc
 /// starting an empty database would hide the loss.
 public final class StoreProvider {
     private let configuration: Configuration
+    private let defersSync: Bool
     private var opened: EventStore?
     /// The file the store was opened on (device and inode), once one was.
     private var openedFile: (device: UInt64, inode: UInt64)?
 
-    public init(configuration: Configuration) {
+    /// `defersSync`: see `Database`.
+    public init(configuration: Configuration, defersSync: Bool = false) {
         self.configuration = configuration
+        self.defersSync = defersSync
     }
 
     public func store() throws -> EventStore {
@@ -27,7 +30,7 @@ public final class StoreProvider {
             throw SQLiteError(code: 14 /* SQLITE_CANTOPEN */, message: "the database file was deleted while in use; restore it", sql: nil)
         }
         let store = try EventStore(path: configuration.databasePath, syncMode: configuration.syncMode,
-                                   busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+                                   busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds, defersSync: defersSync)
         opened = store
         openedFile = fileIdentity(configuration.databasePath)
         return store
