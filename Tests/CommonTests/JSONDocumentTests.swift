@@ -4,6 +4,35 @@ import Testing
 @Suite struct JSONDocumentTests {
     func document(_ text: String) throws -> JSONNode { try JSONDocument(parsing: Array(text.utf8)).root }
 
+    /// The word-at-a-time test behind the string scan, against the byte rule, for every byte
+    /// value at every position of a word.
+    @Test func theWordTestFindsEveryByteThatNeedsALook() {
+        for position in 0..<8 {
+            for value in 0...255 {
+                var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 8)
+                bytes[position] = UInt8(value)
+                let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                let needsLook = value == 0x22 || value == 0x5C || value < 0x20 || value >= 0x80
+                #expect(isPlainASCII(word) == !needsLook, "byte \(value) at \(position)")
+            }
+        }
+    }
+
+    /// Strings longer than a word, with the byte that ends the fast path at each offset: the same
+    /// contents and the same refusals as byte by byte.
+    @Test func longStringsParseTheSameAtEveryAlignment() throws {
+        for padding in 0..<9 {
+            let prefix = String(repeating: "x", count: padding)
+            let root = try document(#"{"k": ""# + prefix + #"abcdefghijklmnop\"q\u00e9ré-stuvwxyz0123456789", "n":         1}"#)
+            #expect(root["k"]?.stringValue == prefix + "abcdefghijklmnop\"qéré-stuvwxyz0123456789")
+            #expect(root["n"]?.int64Value == 1)
+            let start = Array(#"{"k": ""#.utf8) + Array(prefix.utf8) + Array("abcdefghijklmnop".utf8)
+            #expect(throws: JSONParseError.self) { try JSONDocument(parsing: start + [0x01] + Array(#"q"}"#.utf8)) }
+            #expect(throws: JSONParseError.self) { try JSONDocument(parsing: start + [0xFF] + Array(#"q"}"#.utf8)) }
+            #expect(throws: JSONParseError.self) { try JSONDocument(parsing: start) }
+        }
+    }
+
     @Test func readsNestedMembersWithoutMaterializing() throws {
         let root = try document(#"{"repository": {"full_name": "octo/hello", "id": 9007199254740993}, "sender": {"login": "octocat"}}"#)
         #expect(root["repository"]["full_name"]?.stringValue == "octo/hello")

@@ -198,6 +198,8 @@ private struct TapeBuilder {
     }
 
     mutating func skipWhitespace() {
+        // GitHub pretty-prints its bodies: indentation comes in runs of spaces, skipped a word at a time.
+        while offset + 8 <= bytes.count, word(at: offset) == 0x2020_2020_2020_2020 { offset += 8 }
         while offset < bytes.count {
             switch bytes[offset] {
             case 0x20, 0x09, 0x0A, 0x0D: offset += 1
@@ -298,12 +300,16 @@ private struct TapeBuilder {
     }
 
     /// Validates a string (escapes, control characters, UTF-8) and records its contents' range.
+    /// Runs of plain ASCII are passed eight bytes at a time: a word with no quote, backslash,
+    /// control character or byte from 0x80 up needs no look at each byte (most of a payload's
+    /// bytes are in such runs: URLs, names, shas).
     mutating func parseString() throws(JSONParseError) {
         offset += 1  // opening quote
         let start = offset
         var hasEscapes = false
         var isASCII = true
         while true {
+            while offset + 8 <= bytes.count, isPlainASCII(word(at: offset)) { offset += 8 }
             guard offset < bytes.count else { throw .unexpectedEnd }
             let byte = bytes[offset]
             if byte == UInt8(ascii: "\"") { break }
@@ -319,6 +325,11 @@ private struct TapeBuilder {
         if !isASCII, !isValidUTF8(UnsafeBufferPointer(rebasing: bytes[start..<offset])) { throw .invalidUTF8(offset: start) }
         append(hasEscapes ? .escapedString : .string, start, offset)
         offset += 1  // closing quote
+    }
+
+    /// The eight bytes at `index` (the caller checked that they exist), in memory order.
+    func word(at index: Int) -> UInt64 {
+        UnsafeRawPointer(bytes.baseAddress!).loadUnaligned(fromByteOffset: index, as: UInt64.self)
     }
 
     mutating func validateEscape() throws(JSONParseError) {
@@ -355,6 +366,19 @@ private struct TapeBuilder {
         }
         return value
     }
+}
+
+/// True when no byte of `word` is a quote, a backslash, below 0x20 or from 0x80 up: SWAR tests
+/// ("Bit Twiddling Hacks", haszero and hasless), each exact for "is there any such byte".
+@inline(__always)
+func isPlainASCII(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highBits: UInt64 = 0x8080_8080_8080_8080
+    func hasZeroByte(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highBits }
+    let quote = hasZeroByte(word ^ (ones &* 0x22))
+    let backslash = hasZeroByte(word ^ (ones &* 0x5C))
+    let control = (word &- ones &* 0x20) & ~word & highBits
+    return quote | backslash | control | (word & highBits) == 0
 }
 
 /// UTF-8 as RFC 3629 defines it: no overlong forms, no surrogates, nothing above U+10FFFF.
