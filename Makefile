@@ -24,9 +24,12 @@ test: deps
 	swift build --build-tests
 	HUBSYNC_BIN_DIR=$$(swift build --show-bin-path) swift test --skip-build --no-parallel
 
-# Performance figures beside ceilings measured in the same run (bench/run.py); not part of CI.
+# Performance figures on realistic traffic beside ceilings and a Python peer measured in the same
+# run (bench/run.py); not part of CI.
 bench: deps
 	@for tool in wrk valgrind:valgrind strip:binutils; do command -v $${tool%%:*} >/dev/null || apt-get install -y -qq --no-install-recommends $${tool##*:} >/dev/null; done
+	@# The peer (bench/peer) lives in a venv of its own, from PyPI; Debian's python3 needs python3-venv for it.
+	@python3 -c 'import ensurepip' 2>/dev/null || apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
 	swift build -c release
 	python3 bench/run.py
 
