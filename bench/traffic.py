@@ -18,6 +18,7 @@ Corpus format (read by traffic.lua), one record per delivery:
     EVENT DELIVERY_ID SIGNATURE BODY_LENGTH\\n BODY
 usage: traffic.py OUT COUNT SECRET [SEED]   (prints the mean body size and the mix on stderr)
 """
+import datetime
 import hashlib
 import hmac
 import json
@@ -156,7 +157,6 @@ def generate(out, count, secret, seed=20261202):
 
 
 def _iso(seconds):
-    import datetime
     return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

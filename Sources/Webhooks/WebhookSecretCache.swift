@@ -61,7 +61,7 @@ public final class WebhookSecretCache: @unchecked Sendable {
     /// Called with the lock held. A database that cannot be read leaves the environment's secrets
     /// (and the last ones read) in force: a storage fault must not turn into 401s.
     private func load() -> [Secret] {
-        let key = try? KeyFile.load(path: configuration.keyFilePath, groupMayRead: true)
+        let key = try? KeyFile.existingSecretsKey(configuration)
         var loaded: [Secret] = []
         do {
             // The key is read each time: `hubsync secret set` may have created it after this started.

@@ -93,7 +93,7 @@ import Testing
     }
 
     @Test func aSocketUnitWithTwoSocketsOrASecondSocketIsRefused() throws {
-        let wrapper = #"exec 3<&0 0</dev/null; export LISTEN_PID=$$ LISTEN_FDS=$1; shift; exec "$0" "$@""#
+        let wrapper = socketActivationWrapper
         let directory = try Paths.newRunDirectory("systemd-bad")
         let fd = try bindUnixSocket(directory + "/s.sock")
         defer { close(fd) }

@@ -18,6 +18,17 @@ public enum KeyFile {
         try loadOrCreate(path: configuration.tokenKeyFilePath, groupMayRead: false)
     }
 
+    /// The secrets key if it exists: readers that must not create it (webhook-fcgi may run as a
+    /// user that cannot write its directory; `secret list` and `doctor` only look).
+    public static func existingSecretsKey(_ configuration: Configuration) throws(CryptoError) -> [UInt8] {
+        try load(path: configuration.keyFilePath, groupMayRead: true)
+    }
+
+    /// The token key if it exists (`doctor` only looks).
+    public static func existingTokenKey(_ configuration: Configuration) throws(CryptoError) -> [UInt8] {
+        try load(path: configuration.tokenKeyFilePath, groupMayRead: false)
+    }
+
     /// Creation is atomic: the key is written and synced under a temporary name, then linked into
     /// place, so a process that starts at the same moment never reads a half-written key; if two
     /// race, `link` lets one win and the other reads the winner's.

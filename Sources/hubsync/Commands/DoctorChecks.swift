@@ -87,7 +87,7 @@ enum DoctorChecks {
     static func keyFiles(_ configuration: Configuration) -> [Check] {
         var checks: [Check] = []
         do {
-            _ = try KeyFile.load(path: configuration.keyFilePath, groupMayRead: true)
+            _ = try KeyFile.existingSecretsKey(configuration)
             checks.append(.ok("key file", "\(configuration.keyFilePath) holds a key; only the service's group may read it"))
         } catch .keyFileMissing {
             checks.append(.fail("key file", "\(configuration.keyFilePath) does not exist", fix: "run hubsync init"))
@@ -95,7 +95,7 @@ enum DoctorChecks {
             checks.append(.fail("key file", error.description, fix: "chmod 640 \(configuration.keyFilePath), or check HUBSYNC_KEY_FILE"))
         }
         do {
-            _ = try KeyFile.load(path: configuration.tokenKeyFilePath)
+            _ = try KeyFile.existingTokenKey(configuration)
             checks.append(.ok("token key file", "\(configuration.tokenKeyFilePath) holds a key and is private"))
         } catch .keyFileMissing {
             checks.append(.fail("token key file", "\(configuration.tokenKeyFilePath) does not exist", fix: "run hubsync init"))

@@ -16,7 +16,7 @@ struct Secret: ParsableCommand {
 
         func run() throws {
             let configuration = try global.configuration()
-            let key = try? KeyFile.load(path: configuration.keyFilePath, groupMayRead: true)
+            let key = try? KeyFile.existingSecretsKey(configuration)
             let store = WebhookSecretStore(database: try Database(configuration: configuration))
             let counts = try store.verifiedCounts()
             var rows: [JSONValue] = try store.all().map { secret in

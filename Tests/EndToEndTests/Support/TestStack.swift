@@ -94,8 +94,7 @@ final class TestStack {
             // The socket arrives on stdin; the shell moves it to fd 3 and execs the program in its
             // own process, so LISTEN_PID (the shell's pid) is the program's.
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", #"exec 3<&0 0</dev/null; export LISTEN_PID=$$ LISTEN_FDS=1; exec "$0" "$@""#,
-                                 Paths.program("webhook-fcgi")] + arguments
+            process.arguments = ["-c", socketActivationWrapper, Paths.program("webhook-fcgi"), "1"] + arguments
         } else {
             process.executableURL = URL(fileURLWithPath: Paths.program("webhook-fcgi"))
             process.arguments = arguments
@@ -243,6 +242,11 @@ func canConnectUnix(_ path: String) -> Bool {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
     } == 0
 }
+
+/// `sh -c` script that starts a program as systemd does for a .socket unit: the socket on stdin
+/// moves to fd 3, and the program, exec'd in the shell's own process, gets `LISTEN_PID` (its pid)
+/// and `LISTEN_FDS` (the first argument). Arguments: the program, LISTEN_FDS, then its arguments.
+let socketActivationWrapper = #"exec 3<&0 0</dev/null; export LISTEN_PID=$$ LISTEN_FDS=$1; shift; exec "$0" "$@""#
 
 /// Binds a listening unix socket the way spawn-fcgi does, for the inherited-socket mode.
 func bindUnixSocket(_ path: String) throws -> Int32 {
