@@ -22,7 +22,9 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSystem"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .target(name: "Common", dependencies: ["CFastCGI", "COpenSSL", "CSQLite", "CSystem"]),
+        // Our one C source: a SQLite VFS that writes a transaction's WAL frames in one call.
+        .target(name: "CWALBuffer", dependencies: ["CSQLite"]),
+        .target(name: "Common", dependencies: ["CFastCGI", "COpenSSL", "CSQLite", "CSystem", "CWALBuffer"]),
         .target(name: "Webhooks", dependencies: ["Common"]),
         // libcurl only where GitHub is called: webhook-fcgi does not load its 36 shared libraries (docs/stack-notes.md, 10).
         .target(name: "GitHub", dependencies: ["Common", "CCurl"]),

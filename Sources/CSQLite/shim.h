@@ -12,3 +12,21 @@ static inline sqlite3_file *csqlite_journal_file(sqlite3 *db) {
 static inline int csqlite_sync_file(sqlite3_file *file) {
     return file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
 }
+
+// The WAL's frame count after each commit of a connection, stored where another thread can read
+// it (sqlite3_wal_hook). The hook replaces the connection's automatic checkpoint: a Checkpointer
+// runs the checkpoints instead, on a connection of its own, outside the writers' lock.
+static inline int csqlite_store_wal_frames(void *counter, sqlite3 *db, const char *schema, int frames) {
+    (void)db;
+    (void)schema;
+    __atomic_store_n((int *)counter, frames, __ATOMIC_RELAXED);
+    return SQLITE_OK;
+}
+
+static inline void csqlite_watch_wal_frames(sqlite3 *db, int *counter) {
+    sqlite3_wal_hook(db, counter ? csqlite_store_wal_frames : 0, counter);
+}
+
+static inline int csqlite_load_wal_frames(const int *counter) {
+    return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}

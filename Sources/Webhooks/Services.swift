@@ -16,9 +16,11 @@ public struct Services: Sendable {
         self.configuration = configuration
         // The writer syncs the WAL itself, after the commit and off the writers' lock (FULL), or
         // not at all (NORMAL): its connection never syncs at COMMIT.
-        self.writer = GroupCommitWriter(stores: StoreProvider(configuration: configuration, defersSync: true),
-                                        maxBatchSize: configuration.maxBatchSize, logger: logger,
-                                        syncsAfterCommit: configuration.syncMode == .full)
+        // Its checkpoints run on a thread of their own, outside the writers' lock (Checkpointer).
+        self.writer = GroupCommitWriter(
+            stores: StoreProvider(configuration: configuration, defersSync: true,
+                                  checkpointer: Checkpointer(configuration: configuration, logger: logger)),
+            maxBatchSize: configuration.maxBatchSize, logger: logger, syncsAfterCommit: configuration.syncMode == .full)
         self.logger = logger
         webhookSecrets = WebhookSecretCache(configuration: configuration, logger: logger, now: now)
         self.now = now

@@ -11,14 +11,19 @@ public final class Database {
     /// the WAL before acknowledging, off the writers' lock), or needs no sync at all (the event
     /// runner, whose claims and outcomes are made durable by the next sync or checkpoint, and are
     /// done again if a power cut loses them).
-    public init(path: String, syncMode: SyncMode, busyTimeoutMilliseconds: Int, defersSync: Bool = false) throws {
+    ///
+    /// `handsOverCheckpoints`: a `Checkpointer` checkpoints for this connection (see
+    /// `SQLiteConnection.handOverCheckpoints`).
+    public init(path: String, syncMode: SyncMode, busyTimeoutMilliseconds: Int, defersSync: Bool = false,
+                handsOverCheckpoints: Bool = false) throws {
         let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
-        let writeLock = try WriteLock(path: path + ".lock")
+        let writeLock = try WriteLock(forDatabase: path)
         self.connection = connection
         self.writeLock = writeLock
         // FULL: the WAL is fsynced at every commit, so an acknowledged delivery survives power loss.
         try connection.execute("PRAGMA synchronous = \(syncMode == .full && !defersSync ? "FULL" : "NORMAL")")
         try connection.execute("PRAGMA foreign_keys = ON")
+        if handsOverCheckpoints { connection.handOverCheckpoints() }
         // Room for the interior pages of the delivery-id index: with 5M deliveries, SQLite's default
         // 2 MB cache re-read them on every insert (make bench: 3.5k/s at 5M rows against 5.9k/s
         // empty); 6 MiB gave 4.9k/s with worker RSS 22.9 MB (8 MiB: 5.1k/s, 25.2 MB).

@@ -22,9 +22,10 @@ public final class EventStore {
         """
 
     /// Opens the database, sets the pragmas and brings the schema up to date.
-    public convenience init(path: String, syncMode: SyncMode, busyTimeoutMilliseconds: Int, defersSync: Bool = false) throws {
+    public convenience init(path: String, syncMode: SyncMode, busyTimeoutMilliseconds: Int, defersSync: Bool = false,
+                            handsOverCheckpoints: Bool = false) throws {
         try self.init(database: Database(path: path, syncMode: syncMode, busyTimeoutMilliseconds: busyTimeoutMilliseconds,
-                                         defersSync: defersSync))
+                                         defersSync: defersSync, handsOverCheckpoints: handsOverCheckpoints))
     }
 
     /// The WAL file of the store's connection (see `Database`'s `defersSync`).

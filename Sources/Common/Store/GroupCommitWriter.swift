@@ -67,6 +67,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// `syncsAfterCommit`: `stores` defers syncs (StoreProvider's `defersSync`), and this writer
     /// syncs the WAL before it acknowledges. Without it, COMMIT itself is as durable as the store's
     /// synchronous setting makes it.
+    /// The stores' checkpointer, if any, is stopped with the writer.
     public init(stores: StoreProvider, maxBatchSize: Int, logger: Logger, syncsAfterCommit: Bool = false) {
         lock = ConditionLock()
         syncerWake = ConditionLock(sharingMutexOf: lock)
@@ -121,6 +122,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
             syncerWake.signal()
         }
         syncer?.join()
+        stores.checkpointer?.stop()
     }
 
     public var currentStatistics: Statistics { lock.withLock { statistics } }
@@ -222,3 +224,4 @@ public final class GroupCommitWriter: @unchecked Sendable {
     }
 
 }
+

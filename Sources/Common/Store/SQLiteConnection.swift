@@ -1,5 +1,6 @@
 import Glibc
 internal import CSQLite
+internal import CWALBuffer
 
 /// A value bound to a statement parameter.
 public enum SQLiteValue: Sendable {
@@ -14,10 +15,13 @@ public enum SQLiteValue: Sendable {
 public final class SQLiteConnection {
     fileprivate let handle: OpaquePointer
     public let path: String
+    /// Set by `handOverCheckpoints`: the WAL's frames after this connection's last commit.
+    private var walFrameCounter: UnsafeMutablePointer<Int32>?
 
     /// Opens (creating it 0600, or 0660 in a group's directory, if absent) the database at `path`. The busy timeout is set before
     /// anything else touches the file, since several workers open it at once (docs/stack-notes.md, fact 11).
-    public init(path: String, busyTimeoutMilliseconds: Int) throws(SQLiteError) {
+    /// `existingOnly`: fails (SQLITE_CANTOPEN) instead of creating a missing file.
+    public init(path: String, busyTimeoutMilliseconds: Int, existingOnly: Bool = false) throws(SQLiteError) {
         self.path = path
         // Create a missing file ourselves so that its mode is StateFile's whatever the umask; SQLite gives
         // the -wal and -shm files the same mode as the database file. Never open and close an
@@ -25,10 +29,12 @@ public final class SQLiteConnection {
         // holds on it, including those of other connections, which corrupts the database ("How To
         // Corrupt An SQLite Database File", section 2.2). O_EXCL creates only a file that did not
         // exist, which no connection of ours can have open.
-        StateFile.create(path)
+        if !existingOnly { StateFile.create(path) }
         var opened: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let result = sqlite3_open_v2(path, &opened, flags, nil)
+        let flags = SQLITE_OPEN_READWRITE | (existingOnly ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
+        // The VFS that writes a transaction's WAL frames in one call (Sources/CWALBuffer); SQLite's
+        // default one if it could not be registered.
+        let result = sqlite3_open_v2(path, &opened, flags, hubsync_wal_buffer_vfs())
         guard result == SQLITE_OK, let opened else {
             // sqlite3_open_v2 allocates a handle even on failure; it must still be closed.
             let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
@@ -40,7 +46,40 @@ public final class SQLiteConnection {
         sqlite3_busy_timeout(handle, Int32(busyTimeoutMilliseconds))
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        if let walFrameCounter {
+            csqlite_watch_wal_frames(handle, nil)
+            walFrameCounter.deallocate()
+        }
+        sqlite3_close_v2(handle)
+    }
+
+    /// Turns off this connection's automatic checkpoint (a checkpoint after the commit that took
+    /// the WAL past 1,000 frames, run by that commit's connection, under the writers' lock), and
+    /// counts the WAL's frames after each commit instead: `walFramesAfterLastCommit`, which a
+    /// `Checkpointer` acts on.
+    public func handOverCheckpoints() {
+        guard walFrameCounter == nil else { return }
+        let counter = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        counter.initialize(to: 0)
+        walFrameCounter = counter
+        csqlite_watch_wal_frames(handle, counter)
+    }
+
+    /// Frames in the WAL after this connection's last commit (0 before `handOverCheckpoints`).
+    public var walFramesAfterLastCommit: Int { walFrameCounter.map { Int(csqlite_load_wal_frames($0)) } ?? 0 }
+
+    /// A PASSIVE checkpoint: copies into the database what no reader still needs, without waiting
+    /// for or blocking readers and writers. Returns the WAL's frames and how many of them are now
+    /// in the database; nil when another connection is checkpointing (SQLITE_BUSY).
+    public func checkpointPassively() throws(SQLiteError) -> (walFrames: Int, checkpointed: Int)? {
+        var walFrames: Int32 = 0
+        var checkpointed: Int32 = 0
+        let result = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &walFrames, &checkpointed)
+        if result & 0xff == SQLITE_BUSY { return nil }
+        guard result == SQLITE_OK else { throw error(result, sql: "checkpoint") }
+        return (Int(walFrames), Int(checkpointed))
+    }
 
     /// This connection's WAL file once it has one (after its first transaction in WAL mode).
     public func journalFile() -> JournalFile? { JournalFile(connection: self, handle: handle) }

@@ -12,14 +12,18 @@ import Glibc
 public final class StoreProvider {
     private let configuration: Configuration
     private let defersSync: Bool
+    /// Runs the checkpoints of the stores this provider opens (`Database`'s `handsOverCheckpoints`).
+    public let checkpointer: Checkpointer?
     private var opened: EventStore?
     /// The file the store was opened on (device and inode), once one was.
     private var openedFile: (device: UInt64, inode: UInt64)?
 
-    /// `defersSync`: see `Database`.
-    public init(configuration: Configuration, defersSync: Bool = false) {
+    /// `defersSync`: see `Database`. `checkpointer`: checkpoints the WAL for the stores opened here,
+    /// told its size after each use of a store; its owner stops it.
+    public init(configuration: Configuration, defersSync: Bool = false, checkpointer: Checkpointer? = nil) {
         self.configuration = configuration
         self.defersSync = defersSync
+        self.checkpointer = checkpointer
     }
 
     public func store() throws -> EventStore {
@@ -30,7 +34,8 @@ public final class StoreProvider {
             throw SQLiteError(code: 14 /* SQLITE_CANTOPEN */, message: "the database file was deleted while in use; restore it", sql: nil)
         }
         let store = try EventStore(path: configuration.databasePath, syncMode: configuration.syncMode,
-                                   busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds, defersSync: defersSync)
+                                   busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds, defersSync: defersSync,
+                                   handsOverCheckpoints: checkpointer != nil)
         opened = store
         openedFile = fileIdentity(configuration.databasePath)
         return store
@@ -40,6 +45,7 @@ public final class StoreProvider {
     public func withStore<T>(_ body: (EventStore) throws -> T) throws -> T {
         let store = try store()
         do {
+            defer { checkpointer?.walHas(frames: store.connection.walFramesAfterLastCommit) }
             return try body(store)
         } catch let error as SQLiteError where error.isTransient {
             opened = nil

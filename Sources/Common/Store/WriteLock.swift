@@ -17,6 +17,11 @@ public final class WriteLock {
         }
     }
 
+    /// The lock that orders the writers of the database at `databasePath`, in a file beside it.
+    public convenience init(forDatabase databasePath: String) throws(SQLiteError) {
+        try self.init(path: databasePath + ".lock")
+    }
+
     deinit { Glibc.close(fd) }
 
     public func withLock<T>(_ body: () throws -> T) throws -> T {
