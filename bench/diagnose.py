@@ -7,6 +7,8 @@ and prints one small table:
   diagnose.py threads   CPU of each thread of webhook-fcgi and of the machine during the load
   diagnose.py io        bytes and calls of reads and writes per delivery (/proc/PID/io), per process
   diagnose.py wal       the frames of the live WAL by table or index (SQLite's dbstat), per delivery
+  diagnose.py perf      where the whole machine's CPU goes (perf record -a -g): by program, then the
+                        top functions; the raw profile stays in var/bench/diagnose-perf/perf.data
 
 --intake-only stops the event runner's process during the load (SIGSTOP), to see the intake alone.
 For the functions behind a figure, `perf record -g -p PID` on a worker during such a load.
@@ -118,6 +120,19 @@ def wal(stack, seconds):
         print(f"  {name}: {count} frames ({count / max(1, len(frames)):.0%})")
 
 
+def perf(stack, seconds):
+    data = os.path.join(stack.dir, "perf.data")
+    subprocess.run(["perf", "record", "-a", "-g", "-o", data, "--", "sleep", str(seconds)],
+                   capture_output=True, check=True)
+    for sort in ("comm", "comm,dso", "comm,sym"):
+        report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", sort, "--stdio", "-g", "none",
+                                 "--percent-limit", "0.7"], capture_output=True, text=True).stdout
+        print(f"  -- by {sort}")
+        for line in report.splitlines():
+            if line.strip() and not line.startswith("#"):
+                print("  " + line.strip()[:150])
+
+
 def main():
     command = sys.argv[1] if len(sys.argv) > 1 else "threads"
     intake_only = "--intake-only" in sys.argv
@@ -136,6 +151,8 @@ def main():
         io(stack, 6)
     elif command == "wal":
         wal(stack, 4)
+    elif command == "perf":
+        perf(stack, 5)
     figures = bench.wrk_figures(load)
     print(f"  rate over the whole load: {figures['rate']:,.0f} deliveries/s, p50 {figures['p50_us'] / 1000:.1f} ms")
     if command == "threads":

@@ -35,15 +35,19 @@ public struct Responder: Sendable {
 }
 
 /// Work a program does apart from requests, in passes: `pass` does what is due and returns how
-/// much it did; the program calls it again at once while there is work, and otherwise after a
-/// `WorkSignal` or `idleMilliseconds`.
+/// much it did; the program calls it again `gatherMilliseconds` later while there is work, and
+/// otherwise after a `WorkSignal` or `idleMilliseconds`.
 public struct BackgroundWork: Sendable {
     public var pass: @Sendable () -> Int
     public var idleMilliseconds: Int
+    /// The pause after a pass that found work: the work that arrives meanwhile is done by the next
+    /// pass together, in fewer and larger commits, instead of one pass per wake-up.
+    public var gatherMilliseconds: Int
 
-    public init(idleMilliseconds: Int, pass: @escaping @Sendable () -> Int) {
+    public init(idleMilliseconds: Int, gatherMilliseconds: Int = 0, pass: @escaping @Sendable () -> Int) {
         self.pass = pass
         self.idleMilliseconds = idleMilliseconds
+        self.gatherMilliseconds = gatherMilliseconds
     }
 }
 

@@ -167,12 +167,14 @@ extension FastCGIProgram {
     }
 }
 
-/// Passes of `work` until shutdown: again at once while a pass found work, else after a wake-up
-/// or the idle interval. The first pass comes first: work left by a process that died.
-/// `takesSignals`: true only when this is the process's one thread (ShutdownSignal.wait).
+/// Passes of `work` until shutdown: again after the gathering pause while a pass found work, else
+/// after a wake-up or the idle interval. The first pass comes first: work left by a process that
+/// died. `takesSignals`: true only when this is the process's one thread (ShutdownSignal.wait).
 private func runBackground(_ work: BackgroundWork, signal: WorkSignal, shutdown: ShutdownSignal, takesSignals: Bool) {
     while !shutdown.isRequestedOrPending {
-        if work.pass() == 0 && !signal.wait(milliseconds: work.idleMilliseconds, shutdown: shutdown, takesSignals: takesSignals) {
+        if work.pass() > 0 {
+            if work.gatherMilliseconds > 0 { usleep(UInt32(work.gatherMilliseconds) * 1000) }
+        } else if !signal.wait(milliseconds: work.idleMilliseconds, shutdown: shutdown, takesSignals: takesSignals) {
             return  // the supervisor is gone
         }
     }
