@@ -78,7 +78,8 @@ public struct WebhookIntake: Sendable {
             installationID: payload.installationID, repository: payload.repository, sender: payload.sender,
             body: request.body, contentType: encoding.rawValue,
             targetType: headers.targetType, targetID: headers.targetID, receivedAt: services.now(),
-            secretFingerprint: secrets[match].fingerprint, signature: signature.digest)
+            secretFingerprint: secrets[match].fingerprint, signature: signature.digest,
+            hasHandler: eventHandlers[headers.event] != nil)
         let outcome = try services.writer.insert(newEvent)
 
         switch outcome {
@@ -86,7 +87,8 @@ public struct WebhookIntake: Sendable {
             let message = headers.event == "ping" ? "pong" : "Webhook processed"
             return Receipt(
                 response: .json(200, ["status": "success", "message": .string(message), "delivery": .string(headers.deliveryID)]),
-                deliveryID: headers.deliveryID, event: headers.event, outcome: outcome, eventToProcess: (id, event))
+                deliveryID: headers.deliveryID, event: headers.event, outcome: outcome,
+                eventToProcess: newEvent.hasHandler ? (id, event) : nil)
         case .duplicate(let id, let status):
             // A redelivery of a failed event is how an operator retries it: run the handlers again,
             // on the first body, which is the one stored.

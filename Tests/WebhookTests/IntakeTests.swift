@@ -25,6 +25,25 @@ import Testing
         #expect(receipt.eventToProcess?.id == stored.id)
     }
 
+    /// An event no handler takes is stored `skipped` in the commit that stores it: the event runner
+    /// never claims it nor reads its body back. A replay among them keeps its reason.
+    @Test func anEventWithoutAHandlerIsStoredSkippedWithNoWorkForTheRunner() throws {
+        let directory = try TemporaryDirectory()
+        let services = makeServices(in: directory)
+        let intake = WebhookIntake(services: services)
+        let body = Array(#"{"action":"completed","check_run":{"id":1}}"#.utf8)
+        let receipt = try intake.receive(delivery(event: "check_run", body: body, id: "c-1"))
+        #expect(receipt.response.status == 200)
+        #expect(receipt.eventToProcess == nil)
+        let stored = try #require(try committedStore(services).event(deliveryID: "c-1", hookID: 4242))
+        #expect(stored.status == .skipped)
+        #expect(stored.processedAt != nil)
+        #expect(stored.attempts == 0)
+        #expect(stored.body == body)
+        _ = try intake.receive(delivery(event: "check_run", body: body, id: "c-2"))
+        #expect(try committedStore(services).event(deliveryID: "c-2", hookID: 4242)?.error?.contains("c-1") == true)
+    }
+
     @Test func aRedeliveryIsADuplicateThatKeepsTheFirstBody() throws {
         let directory = try TemporaryDirectory()
         let services = makeServices(in: directory)

@@ -21,11 +21,15 @@ public struct NewEvent: Sendable {
     public var secretFingerprint: String?
     /// The verified signature's digest: the same body under another delivery id is a replay.
     public var signature: [UInt8]?
+    /// False for an event no handler takes: it is stored `skipped` at once, and the event runner
+    /// never reads it back (about half of a busy organization's deliveries: check_run,
+    /// workflow_job, issue_comment, ...).
+    public var hasHandler: Bool
 
     public init(deliveryID: String, hookID: Int64, event: String, action: String?, installationID: Int64?,
                 repository: String?, sender: String?, body: [UInt8], contentType: String,
                 targetType: String?, targetID: Int64?, receivedAt: Timestamp, secretFingerprint: String? = nil,
-                signature: [UInt8]? = nil) {
+                signature: [UInt8]? = nil, hasHandler: Bool = true) {
         self.deliveryID = deliveryID
         self.hookID = hookID
         self.event = event
@@ -40,6 +44,7 @@ public struct NewEvent: Sendable {
         self.receivedAt = receivedAt
         self.secretFingerprint = secretFingerprint
         self.signature = signature
+        self.hasHandler = hasHandler
     }
 }
 

@@ -6,6 +6,7 @@ public final class EventStore {
     public var connection: SQLiteConnection { database.connection }
     private let insertStatement: SQLiteStatement
     private let findStatement: SQLiteStatement
+    private let skipStatement: SQLiteStatement
     private let outcomeStatement: SQLiteStatement
     private let savepointStatement: SQLiteStatement
     private let releaseStatement: SQLiteStatement
@@ -43,6 +44,10 @@ public final class EventStore {
             RETURNING id
             """)
         findStatement = try connection.prepare("SELECT id, status FROM events WHERE delivery_id = ? AND hook_id = ?")
+        // After the insert trigger made the state `pending` (a replay it made `skipped` keeps its reason).
+        skipStatement = try connection.prepare("""
+            UPDATE event_states SET status = 'skipped', processed_at = ? WHERE event_id = ? AND status = 'pending'
+            """)
         // An attempt the event runner claimed was counted when it started; an outcome with no claim
         // (`hubsync events reprocess`) counts its own.
         outcomeStatement = try connection.prepare("""
@@ -152,7 +157,10 @@ public final class EventStore {
         ]) {
             try insertStatement.step() ? insertStatement.int64(0) : nil
         }
-        if let insertedID { return .stored(id: insertedID) }
+        if let insertedID {
+            if !event.hasHandler { try skipStatement.run([.text(event.receivedAt.iso8601), .integer(insertedID)]) }
+            return .stored(id: insertedID)
+        }
         try findStatement.bind([.text(event.deliveryID), .integer(event.hookID)])
         defer { findStatement.reset() }
         guard try findStatement.step() else {
