@@ -4,8 +4,20 @@
 /// delivery twice therefore changes nothing the second time.
 public final class MirrorStore {
     private let connection: SQLiteConnection
+    /// The statements of `apply`, prepared once per connection: the event runner applies changes
+    /// for every event, and preparing them each time showed as SQLite's parser in its profile.
+    private var statements: [String: SQLiteStatement] = [:]
 
     public init(connection: SQLiteConnection) { self.connection = connection }
+
+    /// A statement prepared on first use and kept; only for statements run to completion (`run`
+    /// resets them), since one left on a row would hold its read transaction open.
+    private func cachedStatement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        if let statement = statements[sql] { return statement }
+        let statement = try connection.prepare(sql)
+        statements[sql] = statement
+        return statement
+    }
 
     /// Applies one change; true when the mirror changed (false when what it holds is newer).
     @discardableResult
@@ -13,7 +25,7 @@ public final class MirrorStore {
         let changesBefore = connection.totalChanges
         switch change {
         case .pullRequest(let record):
-            try connection.prepare("""
+            try cachedStatement("""
                 INSERT INTO pull_requests (repository, number, title, state, draft, merged, merged_at, author, head_ref,
                     head_sha, base_ref, base_sha, labels, updated_at, source_event_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -38,7 +50,7 @@ public final class MirrorStore {
         case .installation(let installation):
             try applyInstallation(installation, sourceEventID: sourceEventID)
         case .hook(let hook):
-            try connection.prepare("""
+            try cachedStatement("""
                 INSERT INTO hooks (hook_id, hook_type, app_id, events, last_ping_event_id) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (hook_id) DO UPDATE SET hook_type = coalesce(excluded.hook_type, hooks.hook_type),
                     app_id = coalesce(excluded.app_id, hooks.app_id), events = coalesce(excluded.events, hooks.events),
@@ -47,11 +59,11 @@ public final class MirrorStore {
                 """).run([.integer(hook.hookID), text(hook.hookType), integer(hook.appID),
                           hook.events.map { .text(JSONValue.array($0.map { .string($0) }).jsonText) } ?? .null, .integer(sourceEventID)])
         case .repositorySelection(let installationID, let selection):
-            try connection.prepare("UPDATE integrations SET repository_selection = ? WHERE installation_id = ?")
+            try cachedStatement("UPDATE integrations SET repository_selection = ? WHERE installation_id = ?")
                 .run([.text(selection), .integer(installationID)])
         case .installationRepositories(let installationID, let repositories):
             for repository in repositories {
-                try connection.prepare("""
+                try cachedStatement("""
                     INSERT INTO repositories (repository_id, full_name, installation_id, private) VALUES (?, ?, ?, ?)
                     ON CONFLICT (repository_id) DO UPDATE SET full_name = excluded.full_name,
                         installation_id = excluded.installation_id, private = coalesce(excluded.private, repositories.private)
@@ -61,7 +73,7 @@ public final class MirrorStore {
         case .workflowRun(let run):
             // A re-run (higher run_attempt) is newer whatever the clocks say; within an attempt,
             // updated_at, then arrival.
-            try connection.prepare("""
+            try cachedStatement("""
                 INSERT INTO workflow_runs (run_id, repository, name, event, status, conclusion, branch, head_sha, run_attempt,
                     updated_at, source_event_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -84,7 +96,7 @@ public final class MirrorStore {
     private func applyIssue(_ issue: IssueRecord, sourceEventID: Int64) throws {
         // A tombstone wins ties (GitHub's examples give `reopened` and `deleted` one updated_at; a
         // deleted issue cannot come back) and yields only to a strictly newer updated_at.
-        try connection.prepare("""
+        try cachedStatement("""
             INSERT INTO issues (repository, number, title, state, state_reason, labels, assignees, author, updated_at, deleted,
                 transferred_to, source_event_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -109,7 +121,7 @@ public final class MirrorStore {
     /// One `pushes` row per delivery (a second handling changes nothing), and the repository's last
     /// push: the later `pushed_at` wins, then the later delivery.
     private func applyPush(_ push: PushRecord, sourceEventID: Int64) throws {
-        try connection.prepare("""
+        try cachedStatement("""
             INSERT INTO pushes (event_id, repository, ref, before_sha, after_sha, forced, created, deleted, commit_count,
                 head_commit_id, head_commit_message, pusher, pushed_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -119,7 +131,7 @@ public final class MirrorStore {
                 flag(push.isForced), flag(push.isCreated), flag(push.isDeleted), .integer(Int64(push.commitCount)),
                 text(push.headCommitID), text(push.headCommitMessage), text(push.pusher), text(push.pushedAt),
             ])
-        try connection.prepare("""
+        try cachedStatement("""
             INSERT INTO repositories (repository_id, full_name, private, last_push_ref, last_push_after, last_pusher,
                 last_pushed_at, last_push_event_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -142,7 +154,7 @@ public final class MirrorStore {
     /// installed it, the setup action) is never touched. A deletion is final and wins a tie.
     private func applyInstallation(_ installation: InstallationRecord, sourceEventID: Int64) throws {
         let now = Timestamp.now().iso8601
-        try connection.prepare("""
+        try cachedStatement("""
             INSERT INTO integrations (installation_id, account_login, account_id, account_type, repository_selection, permissions,
                 events, status, suspended_at, created_at, updated_at, github_updated_at, source_event_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
