@@ -62,6 +62,9 @@ public struct Configuration: Sendable {
     public var tokenKeyFilePath: String
     /// When handlers run again after a failure or a crash, and when they stop.
     public var retryPolicy: HandlerRetryPolicy
+    /// Where the admin's `NAME.action` files are (HUBSYNC_ACTIONS_DIR).
+    public var actionsDirectory: String
+    public static let defaultActionsDirectory = "/etc/pulser-hub-sync/actions.d"
 
     public init(
         webhookSecrets: [[UInt8]] = [], databasePath: String, maxBodyBytes: Int = defaultMaxBodyBytes,
@@ -93,6 +96,7 @@ public struct Configuration: Sendable {
         self.keyFilePath = keyFilePath
         self.tokenKeyFilePath = tokenKeyFilePath ?? Configuration.tokenKeyFilePath(besideKeyFile: keyFilePath)
         self.retryPolicy = HandlerRetryPolicy()
+        self.actionsDirectory = Configuration.defaultActionsDirectory
     }
 
     /// Reads the file named by `HUBSYNC_CONFIG` (required if set, optional at its default path),
@@ -194,6 +198,7 @@ public struct Configuration: Sendable {
         keyFilePath = value("HUBSYNC_KEY_FILE") ?? Configuration.defaultKeyFilePath
         tokenKeyFilePath = value("HUBSYNC_TOKEN_KEY_FILE") ?? Configuration.tokenKeyFilePath(besideKeyFile: keyFilePath)
         retryPolicy = try HandlerRetryPolicy(variables: value)
+        actionsDirectory = value("HUBSYNC_ACTIONS_DIR") ?? Configuration.defaultActionsDirectory
     }
 }
 

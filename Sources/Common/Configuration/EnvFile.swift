@@ -4,8 +4,22 @@ import Glibc
 /// optionally in single or double quotes), the format of systemd's `EnvironmentFile=` and of
 /// Docker's `--env-file`, so one file serves the units and the programs alike.
 public enum EnvFile {
+    /// One `KEY=VALUE` line, with its line number (for errors that name it: action files).
+    public struct Entry: Sendable, Equatable {
+        public var key: String
+        public var value: String
+        public var line: Int
+    }
+
     public static func parse(_ text: String, path: String) throws(ConfigurationError) -> [String: String] {
         var values: [String: String] = [:]
+        for entry in try entries(text, path: path) { values[entry.key] = entry.value }
+        return values
+    }
+
+    /// The file's assignments in order (a key set twice appears twice).
+    public static func entries(_ text: String, path: String) throws(ConfigurationError) -> [Entry] {
+        var entries: [Entry] = []
         var lineNumber = 0
         // isNewline, not "\n": in a file with CRLF endings "\r\n" is one Character, which a split on
         // "\n" would never find.
@@ -20,9 +34,9 @@ public enum EnvFile {
             guard let value = unquote(String(line[line.index(after: equals)...]).trimmingSpaces()) else {
                 throw .malformedLine(path: path, line: lineNumber)
             }
-            values[key] = value
+            entries.append(Entry(key: key, value: value, line: lineNumber))
         }
-        return values
+        return entries
     }
 
     /// Reads and parses `path`. `nil` when the file does not exist and `isRequired` is false.

@@ -1,0 +1,47 @@
+/// One action: which events it takes and what it does with each. Read from a `NAME.action` file
+/// (ActionFile); the dispatcher (`hubsync dispatch`) runs it for every matching delivery, from the
+/// outbox item stored in the delivery's own commit.
+public struct ActionDefinition: Sendable, Equatable {
+    /// The file's name without `.action`: letters, digits, `-`, `_` and `.`.
+    public var name: String
+    /// `EVENTS`: nil for `*` (every event).
+    public var events: Set<String>?
+    /// `ACTIONS`: the payload's `action` values; nil for all (and for events that have none).
+    public var actions: Set<String>?
+    /// `REPOSITORIES`: `owner/name` globs; nil for every delivery, with or without a repository.
+    public var repositories: [RepositoryGlob]?
+    public var target: ActionTarget
+    /// `TIMEOUT`: one try's limit.
+    public var timeoutSeconds: Int
+    /// `RETRY_SCHEDULE`: the waits after each failed try; after the last one the item is dead.
+    public var retrySchedule: [Int]
+    /// `WITH_TOKEN=yes`: a command gets an installation token in GH_TOKEN.
+    public var withToken: Bool
+
+    public static let defaultTimeoutSeconds = 30
+    /// Seven tries over about a day: quick at first for a destination that blinked, then spaced out
+    /// for one that is down for maintenance (Svix and Stripe space theirs the same way).
+    public static let defaultRetrySchedule = [10, 60, 600, 3_600, 6 * 3_600, 12 * 3_600]
+
+    /// Whether a delivery of `event` (with the payload's `action` and `repository` full name)
+    /// is one for this action.
+    public func matches(event: String, action: String?, repository: String?) -> Bool {
+        if let events, !events.contains(event) { return false }
+        if let actions {
+            guard let action, actions.contains(action) else { return false }
+        }
+        if let repositories {
+            guard let repository, repositories.contains(where: { $0.matches(repository) }) else { return false }
+        }
+        return true
+    }
+}
+
+/// What an action does with a delivery.
+public enum ActionTarget: Sendable, Equatable {
+    /// POST the stored body, GitHub's headers and a signature made with `secret` to `url`.
+    case forward(url: String, secret: [UInt8])
+    /// Run `arguments` (the program, then its arguments; `/bin/sh -c TEXT` with `USE_SHELL=yes`)
+    /// with the body on standard input.
+    case command(arguments: [String])
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Common
+
+/// `hubsync actions`: the action files of HUBSYNC_ACTIONS_DIR, as the programs read them.
+struct Actions: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The actions that forward events or run commands (HUBSYNC_ACTIONS_DIR/*.action).",
+        subcommands: [List.self, Check.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the actions, by name (never a forward secret).")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let directory = ActionDirectory.load(try global.configuration().actionsDirectory)
+            if global.json {
+                printJSON(directory.actions.map(actionJSON))
+            } else {
+                print(textTable(["NAME", "EVENTS", "ACTIONS", "REPOSITORIES", "DOES", "TIMEOUT", "RETRIES"], directory.actions.map { action in
+                    [action.name, action.events.map { $0.sorted().joined(separator: ",") } ?? "*",
+                     action.actions.map { $0.sorted().joined(separator: ",") } ?? "*",
+                     action.repositories.map { $0.map(\.pattern).joined(separator: ",") } ?? "*",
+                     terminalSafe(targetText(action)), "\(action.timeoutSeconds)s",
+                     action.retrySchedule.isEmpty ? "none" : action.retrySchedule.map { "\($0)s" }.joined(separator: ",")]
+                }))
+            }
+            for error in directory.errors { printError("hubsync: \(terminalSafe(error.description))") }
+            if !directory.errors.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read every action file; print each mistake with its file and line, and exit 1 if there is one.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let directory = ActionDirectory.load(try global.configuration().actionsDirectory)
+            if global.json {
+                let errors: [JSONValue] = directory.errors.map { error in
+                    ["file": .string(error.path), "line": json(error.line.map(Int64.init)), "reason": .string(error.reason)]
+                }
+                let report: JSONValue = [
+                    "directory": .string(directory.path), "actions": .array(directory.actions.map { .string($0.name) }),
+                    "errors": .array(errors),
+                ]
+                print(report.jsonText)
+            } else {
+                for error in directory.errors { print(terminalSafe(error.description)) }
+                print("\(directory.actions.count) action(s) ready, \(directory.errors.count) file(s) refused in \(terminalSafe(directory.path))")
+            }
+            if !directory.errors.isEmpty { throw ExitCode(1) }
+        }
+    }
+}
+
+private func targetText(_ action: ActionDefinition) -> String {
+    switch action.target {
+    case .forward(let url, _): "forward to \(url)"
+    case .command(let arguments): "run \(arguments.joined(separator: " "))" + (action.withToken ? " (with a token)" : "")
+    }
+}
+
+private func actionJSON(_ action: ActionDefinition) -> JSONValue {
+    var target: JSONValue
+    switch action.target {
+    case .forward(let url, _): target = ["forward_url": .string(url)]
+    case .command(let arguments): target = ["command": .array(arguments.map { .string($0) }), "with_token": .bool(action.withToken)]
+    }
+    return [
+        "name": .string(action.name),
+        "events": action.events.map { .array($0.sorted().map { .string($0) }) } ?? .string("*"),
+        "actions": action.actions.map { .array($0.sorted().map { .string($0) }) } ?? .null,
+        "repositories": action.repositories.map { .array($0.map { .string($0.pattern) }) } ?? .null,
+        "target": target, "timeout_seconds": .int(Int64(action.timeoutSeconds)),
+        "retry_schedule_seconds": .array(action.retrySchedule.map { .int(Int64($0)) }),
+    ]
+}
