@@ -285,13 +285,14 @@ def sqlite_alone(batch, sync, outcomes=False, count=None):
     return float(re.search(r"rows_per_s=(\d+)", line).group(1))
 
 
-def intake_run(name, sync, connections, seconds=LOAD_SECONDS, database=None, workers=WORKERS, traffic=True, offset=0):
+def intake_run(name, sync, connections, seconds=LOAD_SECONDS, database=None, workers=WORKERS, traffic=True, offset=0,
+               extra_env=None):
     """A load of unique deliveries; afterwards every acknowledged id is looked up among the stored
     ones (lost = acknowledged but not stored, must be 0). Stored may exceed acknowledged by the
     requests still in flight when wrk stopped. With `traffic` (the realistic corpus) it also waits
     for the event runner to finish the handlers' work, and reports the workers' CPU time per
     delivery for intake and handlers together, and the bytes stored per delivery."""
-    stack = Stack(name, sync=sync, database=database, workers=workers)
+    stack = Stack(name, sync=sync, database=database, workers=workers, extra_env=extra_env)
     idle = stack.worker_rss_mb()
     ack_prefix = os.path.join(stack.dir, "acknowledged")
     first_row = stack.last_row()  # a shared database (growth) already holds rows
@@ -314,6 +315,8 @@ def intake_run(name, sync, connections, seconds=LOAD_SECONDS, database=None, wor
     stored_ids = stack.all_delivery_ids(after_row=first_row)
     figures.update(stored=len(stored_ids), distinct=len(set(stored_ids)), idle_rss=idle, after_rss=after,
                    acknowledged_ids=len(acknowledged), lost=len(acknowledged - set(stored_ids)))
+    figures["outbox_items"] = int(subprocess.run(["sqlite3", "-cmd", ".timeout 10000", stack.database, "SELECT count(*) FROM outbox"],
+                                                 capture_output=True, text=True, check=True).stdout or 0)
     if traffic and first_row == 0:
         subprocess.run(["sqlite3", stack.database, "PRAGMA wal_checkpoint(TRUNCATE)"], check=True, capture_output=True)
         figures["bytes_per_delivery"] = os.path.getsize(stack.database) / max(1, len(stored_ids))
@@ -455,6 +458,24 @@ def main():
             + (" (shipped)" if workers == WORKERS else ""), figures["rate"], "deliveries/s", "shipped",
             figures["rate"] / layouts[WORKERS]["rate"], "shipped is fastest" if workers == WORKERS else "",
             (fastest == WORKERS or layouts[WORKERS]["rate"] >= 0.97 * layouts[fastest]["rate"]) if workers == WORKERS else None)
+
+    # Actions: the outbox items written in each delivery's commit ----------------------------------
+    log("actions: intake with three actions configured, against none, alternately")
+    action_env = actions_configuration()
+    with_actions, without = [], []
+    for round_number in range(2):
+        without.append(intake_run(f"actions-none-{round_number}", "full", 32))
+        with_actions.append(intake_run(f"actions-three-{round_number}", "full", 32, extra_env=action_env))
+    rate_with = statistics.mean(f["rate"] for f in with_actions)
+    rate_without = statistics.mean(f["rate"] for f in without)
+    each = ", ".join(f"{figures['rate']:,.0f}" for figures in with_actions)
+    add("actions", "durable intake FULL, 32 connections, three actions (forward all, deploy on push, label opened issues); "
+        f"mean of 2 runs alternating with none ({each})",
+        rate_with, "deliveries/s", "no action", rate_with / rate_without, ">= 90%", rate_with >= 0.9 * rate_without)
+    add("actions", "  outbox items queued per delivery stored (three actions)",
+        f"{sum(f['outbox_items'] for f in with_actions) / max(1, sum(f['stored'] for f in with_actions)):.2f}", "items")
+    add("actions", "  lost (three actions)", sum(f["lost"] for f in with_actions), "", "", None, "0",
+        sum(f["lost"] for f in with_actions) == 0)
 
     log("intake: p99 at half the maximum rate")
     half = best_full["rate"] / 2
@@ -667,6 +688,26 @@ def callgrind():
     with open(os.path.join(RUN, "callgrind-profile.txt"), "w") as file:
         file.write(profile)
     return (totals[300] - totals[100]) / 200
+
+
+def actions_configuration():
+    """Three action files as an admin might write them, and the key that seals them."""
+    directory = os.path.join(RUN, "actions-config")
+    os.makedirs(os.path.join(directory, "actions.d"), exist_ok=True)
+    files = {
+        "odoo.action": "EVENTS=*\nFORWARD_URL=http://127.0.0.1:9/odoo/github/webhook\nFORWARD_SECRET=bench-forward-secret-0123456789\n",
+        "deploy.action": "EVENTS=push\nREPOSITORIES=*/*\nCOMMAND=/usr/local/bin/deploy --ref main\nTIMEOUT=5m\n",
+        "label.action": "EVENTS=issues\nACTIONS=opened\nCOMMAND=/usr/bin/gh issue edit --add-label triage\nWITH_TOKEN=yes\n",
+    }
+    for name, text in files.items():
+        with open(os.path.join(directory, "actions.d", name), "w") as file:
+            file.write(text)
+    key = os.path.join(directory, "hubsync.key")
+    if not os.path.exists(key):
+        descriptor = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(descriptor, os.urandom(32))
+        os.close(descriptor)
+    return {"HUBSYNC_ACTIONS_DIR": os.path.join(directory, "actions.d"), "HUBSYNC_KEY_FILE": key}
 
 
 def report():

@@ -10,6 +10,8 @@ public struct Services: Sendable {
     public let now: @Sendable () -> Timestamp
     /// Wakes the event runner once a request has stored work for it.
     public let workSignal: WorkSignal
+    /// The actions a delivery is queued for, in its own commit.
+    public let actions: ActionCatalog
 
     public init(configuration: Configuration, logger: Logger, workSignal: WorkSignal = .none,
                 now: @escaping @Sendable () -> Timestamp = { .now() }) {
@@ -25,5 +27,7 @@ public struct Services: Sendable {
         webhookSecrets = WebhookSecretCache(configuration: configuration, logger: logger, now: now)
         self.now = now
         self.workSignal = workSignal
+        actions = ActionCatalog(directory: configuration.actionsDirectory,
+                                box: (try? KeyFile.existingSecretsKey(configuration)).map { SecretBox(key: $0) }, logger: logger)
     }
 }

@@ -79,7 +79,8 @@ public struct WebhookIntake: Sendable {
             body: request.body, contentType: encoding.rawValue,
             targetType: headers.targetType, targetID: headers.targetID, receivedAt: services.now(),
             secretFingerprint: secrets[match].fingerprint, signature: signature.digest,
-            hasHandler: eventHandlers[headers.event] != nil)
+            hasHandler: eventHandlers[headers.event] != nil,
+            actions: services.actions.queued(event: headers.event, action: payload.action, repository: payload.repository))
         let outcome = try services.writer.insert(newEvent)
 
         switch outcome {

@@ -22,7 +22,8 @@ struct WebhookMain {
 
         Configuration comes from the environment and HUBSYNC_CONFIG (default /etc/pulser-hub-sync/hubsync.env):
         GITHUB_WEBHOOK_SECRET (at least 16 bytes), GITHUB_WEBHOOK_SECRET_PREVIOUS, HUBSYNC_DB, HUBSYNC_MAX_BODY, HUBSYNC_SYNC, HUBSYNC_LOG_LEVEL, HUBSYNC_BUSY_TIMEOUT_MS,
-        HUBSYNC_THREADS, HUBSYNC_BATCH_MAX, HUBSYNC_KEY_FILE (opens the secrets stored with `hubsync secret`).
+        HUBSYNC_THREADS, HUBSYNC_BATCH_MAX, HUBSYNC_KEY_FILE (opens the secrets stored with `hubsync secret`),
+        HUBSYNC_ACTIONS_DIR (NAME.action files: each matching delivery is queued for `hubsync dispatch`).
         """
 
     static func main() {
@@ -31,7 +32,10 @@ struct WebhookMain {
         let environment = currentEnvironment()
         let isBenchTrivial = CommandLine.arguments.contains("--bench-trivial")
         let status = program.run(arguments: Array(CommandLine.arguments.dropFirst()), environment: environment,
-                                 hasBackgroundWork: !isBenchTrivial, validate: WebhookSecretPolicy.requireMinimumStrength) { context in
+                                 hasBackgroundWork: !isBenchTrivial, validate: { configuration throws(ConfigurationError) in
+                                     try WebhookSecretPolicy.requireMinimumStrength(configuration)
+                                     try ActionPolicy.requireValidActions(configuration)
+                                 }) { context in
             if isBenchTrivial {
                 return Responder(respond: { _ in Reply(response: .json(200, ["status": "ok"])) })
             }

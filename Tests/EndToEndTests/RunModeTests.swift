@@ -133,6 +133,24 @@ import Testing
         #expect(result.stderr.contains("hubsync secret rotate"))
     }
 
+    /// A mistake in an action file stops webhook-fcgi at start, naming the file and line; so does an
+    /// action with no key to seal it with.
+    @Test func aBadActionFileIsRefusedAtStart() throws {
+        let directory = try Paths.newRunDirectory("bad-action")
+        try FileManager.default.createDirectory(atPath: directory + "/actions.d", withIntermediateDirectories: true)
+        try "EVENTS=issues\nCOMMAND=/usr/bin/gh issue edit | tee\n".write(toFile: directory + "/actions.d/label.action", atomically: true, encoding: .utf8)
+        let environment = ["HUBSYNC_CONFIG": "/dev/null", "GITHUB_WEBHOOK_SECRET": "Str0ngSecretValue0123456789abcdef",
+                           "HUBSYNC_ACTIONS_DIR": directory + "/actions.d", "HUBSYNC_DB": directory + "/h.db",
+                           "HUBSYNC_KEY_FILE": directory + "/hubsync.key"]
+        let bad = try run(Paths.program("webhook-fcgi"), ["--socket", directory + "/w.sock"], environment: environment)
+        #expect(bad.status == 78)
+        #expect(bad.stderr.contains(directory + "/actions.d/label.action:2: COMMAND: \"|\" needs a shell"), "\(bad.stderr)")
+        try "EVENTS=issues\nCOMMAND=/usr/bin/true\n".write(toFile: directory + "/actions.d/label.action", atomically: true, encoding: .utf8)
+        let keyless = try run(Paths.program("webhook-fcgi"), ["--socket", directory + "/w.sock"], environment: environment)
+        #expect(keyless.status == 78)
+        #expect(keyless.stderr.contains("HUBSYNC_KEY_FILE: a key this program can read"), "\(keyless.stderr)")
+    }
+
     @Test func versionAndUsage() throws {
         let version = try run(Paths.program("webhook-fcgi"), ["--version"])
         #expect(version.status == 0)

@@ -16,11 +16,13 @@ func examplePayload(_ relativePath: String) throws -> [UInt8] {
 
 let testSecret = "It's a Secret to Everybody"
 
-/// Services over a real SQLite file in `directory`, with a fixed clock.
+/// Services over a real SQLite file in `directory`, with a fixed clock. Actions come from
+/// `directory/actions.d` (absent unless a test writes it) and are sealed with `directory/hubsync.key`.
 func makeServices(in directory: TemporaryDirectory, secrets: [String] = [testSecret], databasePath: String? = nil) -> Services {
-    let configuration = Configuration(
+    var configuration = Configuration(
         webhookSecrets: secrets.map { Array($0.utf8) }, databasePath: databasePath ?? directory.path + "/hubsync.db",
-        busyTimeoutMilliseconds: 200)
+        busyTimeoutMilliseconds: 200, keyFilePath: directory.path + "/hubsync.key")
+    configuration.actionsDirectory = directory.path + "/actions.d"
     return Services(configuration: configuration, logger: Logger(program: "test", minimumLevel: .error),
                     now: { Timestamp(microsecondsSinceEpoch: 1_764_151_977_000_000) })
 }

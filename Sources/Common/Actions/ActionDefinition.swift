@@ -17,6 +17,11 @@ public struct ActionDefinition: Sendable, Equatable {
     public var retrySchedule: [Int]
     /// `WITH_TOKEN=yes`: a command gets an installation token in GH_TOKEN.
     public var withToken: Bool
+    /// The file's text: what the outbox stores (sealed) with each item, and reads back to run it.
+    public var source: [UInt8]
+
+    /// The version's identity: a keyed SHA-256 of the file's text.
+    public var digest: [UInt8] { HMACSHA256.authenticationCode(key: Array("pulser-hub-sync action".utf8), message: source) }
 
     public static let defaultTimeoutSeconds = 30
     /// Seven tries over about a day: quick at first for a destination that blinked, then spaced out

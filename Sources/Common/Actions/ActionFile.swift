@@ -150,7 +150,7 @@ public enum ActionFile {
             }
         }
         return ActionDefinition(name: name, events: events, actions: actions, repositories: repositories, target: target,
-                                timeoutSeconds: timeout, retrySchedule: schedule, withToken: withToken)
+                                timeoutSeconds: timeout, retrySchedule: schedule, withToken: withToken, source: Array(text.utf8))
     }
 
     /// `deploy.action` -> `deploy`.

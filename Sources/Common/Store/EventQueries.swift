@@ -173,7 +173,8 @@ public final class EventQueries {
         let placeholders = statuses.map { _ in "?" }.joined(separator: ", ")
         let condition = """
             id IN (SELECT d.id FROM deliveries AS d JOIN event_states AS s ON s.event_id = d.id
-                   WHERE d.received_at < ? AND s.status IN (\(placeholders)))
+                   WHERE d.received_at < ? AND s.status IN (\(placeholders))
+                     AND NOT EXISTS (SELECT 1 FROM outbox AS o WHERE o.event_id = d.id AND o.status IN ('pending', 'retrying')))
             """
         let values: [SQLiteValue] = [.text(cutoff.iso8601)] + statuses.map { .text($0.rawValue) }
         if dryRun {
@@ -183,7 +184,7 @@ public final class EventQueries {
             return Int(statement.int64(0))
         }
         return try database.write {
-            // event_states and pushes go with their delivery (ON DELETE CASCADE); changes() counts
+            // event_states, pushes and outbox items go with their delivery (ON DELETE CASCADE); changes() counts
             // the deliveries alone.
             try connection.prepare("DELETE FROM deliveries WHERE \(condition)").run(values)
             return Int(try connection.scalarInt("SELECT changes()") ?? 0)

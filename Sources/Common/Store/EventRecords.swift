@@ -25,11 +25,13 @@ public struct NewEvent: Sendable {
     /// never reads it back (about half of a busy organization's deliveries: check_run,
     /// workflow_job, issue_comment, ...).
     public var hasHandler: Bool
+    /// The actions it matched: one outbox item each, in the same commit (not for a replay).
+    public var actions: [QueuedAction]
 
     public init(deliveryID: String, hookID: Int64, event: String, action: String?, installationID: Int64?,
                 repository: String?, sender: String?, body: [UInt8], contentType: String,
                 targetType: String?, targetID: Int64?, receivedAt: Timestamp, secretFingerprint: String? = nil,
-                signature: [UInt8]? = nil, hasHandler: Bool = true) {
+                signature: [UInt8]? = nil, hasHandler: Bool = true, actions: [QueuedAction] = []) {
         self.deliveryID = deliveryID
         self.hookID = hookID
         self.event = event
@@ -45,6 +47,7 @@ public struct NewEvent: Sendable {
         self.secretFingerprint = secretFingerprint
         self.signature = signature
         self.hasHandler = hasHandler
+        self.actions = actions
     }
 }
 

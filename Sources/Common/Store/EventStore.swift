@@ -16,6 +16,7 @@ public final class EventStore {
     private let claimDueStatement: SQLiteStatement
     private let startAttemptStatement: SQLiteStatement
     private let mirror: MirrorStore
+    private let outbox: OutboxStore
 
     private static let columns = """
         id, delivery_id, hook_id, event, action, installation_id, repository, sender, body, content_type,
@@ -36,6 +37,7 @@ public final class EventStore {
         self.database = database
         let connection = database.connection
         mirror = MirrorStore(connection: connection)
+        outbox = try OutboxStore(connection: connection)
         insertStatement = try connection.prepare("""
             INSERT INTO deliveries (delivery_id, hook_id, event, action, installation_id, repository, sender, body,
                                     content_type, target_type, target_id, received_at, secret_fingerprint, signature)
@@ -56,8 +58,8 @@ public final class EventStore {
                                     attempt_started_at = NULL, attempt_owner = NULL
             WHERE event_id = ?
             """)
-        savepointStatement = try connection.prepare("SAVEPOINT outcome")
-        releaseStatement = try connection.prepare("RELEASE outcome")
+        savepointStatement = try connection.prepare("SAVEPOINT item")
+        releaseStatement = try connection.prepare("RELEASE item")
         eventByIDStatement = try connection.prepare("SELECT \(EventStore.columns) FROM events WHERE id = ?")
         claimUntriedStatement = try connection.prepare("""
             SELECT event_id FROM event_states AS s
@@ -81,8 +83,8 @@ public final class EventStore {
     /// returns one result per item, in order. Each item is a single statement, and SQLite undoes a
     /// failed statement alone while keeping the transaction (its default ABORT conflict resolution,
     /// https://sqlite.org/lang_conflict.html): an item that fails (a constraint, a trigger) is
-    /// reported and the others commit, with no savepoint per item. An item of several statements
-    /// would need a savepoint of its own. A storage fault (read-only, full, I/O error, busy), a
+    /// reported and the others commit, with no savepoint per item; an item of several statements
+    /// has one (`asOneItem`). A storage fault (read-only, full, I/O error, busy), a
     /// transaction SQLite itself abandoned, or a failed COMMIT throws for the whole batch: nothing
     /// of it may be acknowledged.
     ///
@@ -112,27 +114,36 @@ public final class EventStore {
     private func apply(_ item: WriteItem) throws -> WriteResult {
         switch item {
         case .insert(let event):
-            return .inserted(try insertOne(event))
+            // The delivery alone is one statement; with its state set or its outbox items it is several.
+            if event.hasHandler && event.actions.isEmpty { return .inserted(try insertOne(event)) }
+            return .inserted(try asOneItem { try insertOne(event) })
         case .outcome(let id, let outcome, let time):
-            // Several statements (mirror changes and the state): a savepoint makes them one item that
-            // fails or commits whole.
-            try savepointStatement.run([])
-            do {
+            // Mirror changes and the state.
+            try asOneItem {
                 for change in outcome.changes { try mirror.apply(change, sourceEventID: id) }
                 try outcomeStatement.run([
                     .text(outcome.status.rawValue), optionalText(outcome.summary?.jsonText), optionalText(outcome.error),
                     .text(time.iso8601), optionalText(outcome.status == .failed ? outcome.retryAt?.iso8601 : nil), .integer(id),
                 ])
-                try releaseStatement.run([])
-            } catch {
-                if connection.isInTransaction { try? connection.execute("ROLLBACK TO outcome; RELEASE outcome") }
-                throw error
             }
             return .recorded
         case .retryNow(let id, let time):
             try connection.prepare("UPDATE event_states SET next_attempt_at = ? WHERE event_id = ? AND status = 'failed'")
                 .run([.text(time.iso8601), .integer(id)])
             return .recorded
+        }
+    }
+
+    /// Several statements as one item of a batch, which fails or commits whole (a savepoint).
+    private func asOneItem<T>(_ body: () throws -> T) throws -> T {
+        try savepointStatement.run([])
+        do {
+            let value = try body()
+            try releaseStatement.run([])
+            return value
+        } catch {
+            if connection.isInTransaction { try? connection.execute("ROLLBACK TO item; RELEASE item") }
+            throw error
         }
     }
 
@@ -159,6 +170,7 @@ public final class EventStore {
         }
         if let insertedID {
             if !event.hasHandler { try skipStatement.run([.text(event.receivedAt.iso8601), .integer(insertedID)]) }
+            try outbox.enqueue(eventID: insertedID, actions: event.actions, at: event.receivedAt)
             return .stored(id: insertedID)
         }
         try findStatement.bind([.text(event.deliveryID), .integer(event.hookID)])

@@ -323,6 +323,36 @@ public enum Migrations {
         Migration(name: "tokens-under-their-own-key", sql: """
             DELETE FROM tokens;
             """),
+        // Actions (README, "Actions"): each version of an action file that matched a delivery,
+        // sealed with the secrets key since it holds the destination's secret, and the outbox: one
+        // item per delivery and matching action, written in the delivery's own commit, so that no
+        // matched action is lost; `hubsync dispatch` runs them. An item goes with its delivery
+        // (ON DELETE CASCADE); `events prune` keeps deliveries whose items are unfinished.
+        Migration(name: "create-outbox", sql: """
+            CREATE TABLE action_versions (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                digest BLOB NOT NULL UNIQUE,
+                sealed BLOB NOT NULL,
+                stored_at TEXT NOT NULL
+            );
+            CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY,
+                event_id INTEGER NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+                action TEXT NOT NULL,
+                action_version_id INTEGER NOT NULL REFERENCES action_versions (id),
+                status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'retrying', 'done', 'dead', 'cancelled')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT,
+                attempt_started_at TEXT,
+                attempt_owner TEXT,
+                last_result TEXT,
+                created_at TEXT NOT NULL,
+                finished_at TEXT
+            );
+            CREATE INDEX outbox_unfinished ON outbox (status, id) WHERE status IN ('pending', 'retrying');
+            CREATE INDEX outbox_by_event ON outbox (event_id);
+            """),
     ]
 
     public static var currentVersion: Int { all.count }
