@@ -34,6 +34,117 @@ public final class OutboxStore {
     }
 }
 
+extension OutboxStore {
+    static let itemColumns = """
+        o.id, o.event_id, d.delivery_id, d.event, d.action, d.repository, o.action, o.action_version_id, o.status, o.attempts,
+        o.next_attempt_at, o.attempt_started_at, o.last_result, o.created_at, o.finished_at
+        """
+
+    /// The newest items first, optionally of one status or one action.
+    public func list(status: OutboxStatus? = nil, action: String? = nil, limit: Int) throws -> [OutboxItem] {
+        var conditions: [String] = []
+        var values: [SQLiteValue] = []
+        if let status { conditions.append("o.status = ?"); values.append(.text(status.rawValue)) }
+        if let action { conditions.append("o.action = ?"); values.append(.text(action)) }
+        let statement = try connection.prepare("""
+            SELECT \(OutboxStore.itemColumns) FROM outbox AS o JOIN deliveries AS d ON d.id = o.event_id
+            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) ORDER BY o.id DESC LIMIT ?
+            """)
+        try statement.bind(values + [.integer(Int64(max(0, limit)))])
+        var items: [OutboxItem] = []
+        while try statement.step() { items.append(OutboxItem(row: statement)) }
+        return items
+    }
+
+    public func item(id: Int64) throws -> OutboxItem? {
+        let statement = try connection.prepare("""
+            SELECT \(OutboxStore.itemColumns) FROM outbox AS o JOIN deliveries AS d ON d.id = o.event_id WHERE o.id = ?
+            """)
+        try statement.bind([.integer(id)])
+        return try statement.step() ? OutboxItem(row: statement) : nil
+    }
+
+    /// Items to run again from the start of their schedule, now: dead, cancelled or retrying ones
+    /// (a pending one is left as it is, and so is one whose try is in progress). Returns how many.
+    public func retry(ids: [Int64]) throws -> Int {
+        try changing(ids, """
+            UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = NULL, finished_at = NULL
+            WHERE id = ? AND status IN ('dead', 'cancelled', 'retrying') AND attempt_started_at IS NULL
+            """)
+    }
+
+    /// Items that must not run (again): pending or retrying ones become cancelled. Returns how many.
+    public func cancel(ids: [Int64], at time: Timestamp) throws -> Int {
+        try changing(ids, "UPDATE outbox SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('pending', 'retrying')",
+                     leading: [.text(time.iso8601)])
+    }
+
+    /// Runs `sql` once per id (its last parameter, after `leading`) in one transaction; rows changed.
+    private func changing(_ ids: [Int64], _ sql: String, leading: [SQLiteValue] = []) throws -> Int {
+        try connection.inTransaction {
+            let statement = try connection.prepare(sql)
+            let before = connection.totalChanges
+            for id in ids { try statement.run(leading + [.integer(id)]) }
+            return connection.totalChanges - before
+        }
+    }
+
+    /// For `hubsync stats`: items by status, and the oldest unfinished one's creation time.
+    public func counts() throws -> (byStatus: [OutboxStatus: Int], oldestUnfinishedAt: String?) {
+        let statement = try connection.prepare("SELECT status, count(*) FROM outbox GROUP BY status")
+        var byStatus: [OutboxStatus: Int] = [:]
+        while try statement.step() {
+            if let status = statement.text(0).flatMap(OutboxStatus.init(rawValue:)) { byStatus[status] = Int(statement.int64(1)) }
+        }
+        // The partial index's WHERE, word for word, so SQLite uses it.
+        let oldest = try connection.scalarText("""
+            SELECT created_at FROM outbox WHERE status IN ('pending', 'retrying') ORDER BY id LIMIT 1
+            """)
+        return (byStatus, oldest)
+    }
+}
+
+public enum OutboxStatus: String, Sendable, CaseIterable {
+    case pending, retrying, done, dead, cancelled
+}
+
+/// One outbox item with its delivery's columns, as `hubsync outbox` shows it.
+public struct OutboxItem: Sendable, Equatable {
+    public var id: Int64
+    public var eventID: Int64
+    public var deliveryID: String
+    public var event: String
+    public var eventAction: String?
+    public var repository: String?
+    public var action: String
+    public var actionVersionID: Int64
+    public var status: OutboxStatus
+    public var attempts: Int
+    public var nextAttemptAt: String?
+    public var attemptStartedAt: String?
+    public var lastResult: String?
+    public var createdAt: String
+    public var finishedAt: String?
+
+    init(row: SQLiteStatement) {
+        id = row.int64(0)
+        eventID = row.int64(1)
+        deliveryID = row.text(2) ?? ""
+        event = row.text(3) ?? ""
+        eventAction = row.text(4)
+        repository = row.text(5)
+        action = row.text(6) ?? ""
+        actionVersionID = row.int64(7)
+        status = OutboxStatus(rawValue: row.text(8) ?? "") ?? .pending
+        attempts = Int(row.int64(9))
+        nextAttemptAt = row.text(10)
+        attemptStartedAt = row.text(11)
+        lastResult = row.text(12)
+        createdAt = row.text(13) ?? ""
+        finishedAt = row.text(14)
+    }
+}
+
 /// An action a delivery matched, as the intake queues it: the version of the action file it
 /// matched (its SHA-256 digest) and that file sealed with the secrets key, so that the dispatcher
 /// runs the action as it was when the delivery arrived.

@@ -3,7 +3,7 @@ import Common
 
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Counts by status and event over the last hour, day and all time; last delivery, oldest pending, database size.",
+        abstract: "Counts by status and event over the last hour, day and all time; last delivery, oldest pending, the outbox, database size.",
         discussion: "--prometheus writes the same in Prometheus' text format, for node_exporter's textfile collector.")
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Prometheus text exposition format.") var prometheus = false
@@ -20,6 +20,9 @@ struct Stats: ParsableCommand {
             .map { max(0, now.secondsSinceEpoch - $0.secondsSinceEpoch) }
         let retries = try queries.retryCounts()
         let size = try queries.sizeInBytes()
+        let outbox = try OutboxStore(connection: database.connection).counts()
+        let oldestOutboxAgeSeconds = outbox.oldestUnfinishedAt.flatMap { Timestamp(iso8601: $0) }
+            .map { max(0, now.secondsSinceEpoch - $0.secondsSinceEpoch) }
 
         if prometheus {
             var lines: [String] = []
@@ -53,6 +56,14 @@ struct Stats: ParsableCommand {
             lines.append("# HELP hubsync_events_given_up Failed events given up: they run again only when reprocessed or redelivered.")
             lines.append("# TYPE hubsync_events_given_up gauge")
             lines.append("hubsync_events_given_up \(retries.givenUp)")
+            lines.append("# HELP hubsync_outbox_items Outbox items (one per delivery and matching action) by status.")
+            lines.append("# TYPE hubsync_outbox_items gauge")
+            for status in OutboxStatus.allCases {
+                lines.append("hubsync_outbox_items{status=\"\(status.rawValue)\"} \(outbox.byStatus[status] ?? 0)")
+            }
+            lines.append("# HELP hubsync_outbox_oldest_unfinished_age_seconds How long the oldest pending or retrying item has waited (0 when none).")
+            lines.append("# TYPE hubsync_outbox_oldest_unfinished_age_seconds gauge")
+            lines.append("hubsync_outbox_oldest_unfinished_age_seconds \(oldestOutboxAgeSeconds ?? 0)")
             lines.append("# HELP hubsync_database_bytes Size of the SQLite database file.")
             lines.append("# TYPE hubsync_database_bytes gauge")
             lines.append("hubsync_database_bytes \(size)")
@@ -69,6 +80,8 @@ struct Stats: ParsableCommand {
                 ("oldest_pending", oldestPending.map { ["id": .int($0.id), "received_at": .string($0.receivedAt),
                                                         "age_seconds": json(oldestPendingAgeSeconds)] } ?? .null),
                 ("retrying", .int(Int64(retries.retrying))), ("given_up", .int(Int64(retries.givenUp))),
+                ("outbox", ["by_status": .object(JSONObject(OutboxStatus.allCases.map { ($0.rawValue, .int(Int64(outbox.byStatus[$0] ?? 0))) })),
+                            "oldest_unfinished_age_seconds": json(oldestOutboxAgeSeconds)]),
                 ("database_bytes", .int(size))).jsonText)
             return
         }
@@ -85,6 +98,8 @@ struct Stats: ParsableCommand {
         print("oldest pending:         \(oldestPending.map { "event \($0.id), received \($0.receivedAt)" + (oldestPendingAgeSeconds.map { ", \($0) s ago" } ?? "") } ?? "none")")
         print("failed, retrying:       \(retries.retrying)")
         print("failed, given up:       \(retries.givenUp)")
+        print("outbox:                 " + OutboxStatus.allCases.map { "\($0.rawValue) \(outbox.byStatus[$0] ?? 0)" }.joined(separator: ", ")
+              + (oldestOutboxAgeSeconds.map { "; oldest unfinished \($0) s old" } ?? ""))
         print("database size:          \(size) bytes")
     }
 }
