@@ -1,6 +1,6 @@
 /// The outbox and the action versions (issue 16): all of their SQL.
 public final class OutboxStore {
-    private let connection: SQLiteConnection
+    let connection: SQLiteConnection
     private let storeVersionStatement: SQLiteStatement
     private let enqueueStatement: SQLiteStatement
     private let isReplayStatement: SQLiteStatement

@@ -1,0 +1,119 @@
+/// The dispatcher's side of the outbox (`hubsync dispatch`): due items, tries and their ends.
+/// Every try is recorded as started (and counted) in a commit before it runs, so that a dispatcher
+/// killed during one leaves a trace: the next dispatcher takes the try back and runs the item again
+/// (at least once; the forwarded X-GitHub-Delivery lets a receiver drop the duplicate).
+extension OutboxStore {
+    /// Items due at `time`, oldest first: pending, or retrying with their wait over, and not
+    /// being tried. The IN term lets SQLite use the partial index `outbox_unfinished`.
+    public func dueItems(at time: Timestamp, limit: Int) throws -> [(id: Int64, action: String)] {
+        let statement = try connection.prepare("""
+            SELECT id, action FROM outbox
+            WHERE status IN ('pending', 'retrying') AND attempt_started_at IS NULL
+                  AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+            ORDER BY id LIMIT ?
+            """)
+        try statement.bind([.text(time.iso8601), .integer(Int64(limit))])
+        var items: [(Int64, String)] = []
+        while try statement.step() { items.append((statement.int64(0), statement.text(1) ?? "")) }
+        return items
+    }
+
+    /// Starts a try of item `id` for `owner`, counting it; false when the item is no longer due
+    /// (cancelled, finished, or taken by another dispatcher).
+    public func startAttempt(id: Int64, owner: String, at time: Timestamp) throws -> Bool {
+        try connection.inTransaction {
+            let before = connection.totalChanges
+            try connection.prepare("""
+                UPDATE outbox SET attempt_started_at = ?, attempt_owner = ?, attempts = attempts + 1
+                WHERE id = ? AND status IN ('pending', 'retrying') AND attempt_started_at IS NULL
+                """).run([.text(time.iso8601), .text(owner), .integer(id)])
+            return connection.totalChanges - before == 1
+        }
+    }
+
+    /// What a try needs: the delivery as stored and the action's version as it was queued.
+    public func work(id: Int64) throws -> OutboxWork? {
+        let statement = try connection.prepare("""
+            SELECT o.id, o.attempts, o.action, v.sealed, d.delivery_id, d.hook_id, d.event, d.action, d.repository,
+                   d.installation_id, d.target_type, d.target_id, d.content_type, d.body
+            FROM outbox AS o JOIN deliveries AS d ON d.id = o.event_id JOIN action_versions AS v ON v.id = o.action_version_id
+            WHERE o.id = ?
+            """)
+        try statement.bind([.integer(id)])
+        guard try statement.step() else { return nil }
+        return OutboxWork(
+            itemID: statement.int64(0), attempts: Int(statement.int64(1)), action: statement.text(2) ?? "",
+            sealedVersion: statement.blob(3), deliveryID: statement.text(4) ?? "", hookID: statement.int64(5),
+            event: statement.text(6) ?? "", eventAction: statement.text(7), repository: statement.text(8),
+            installationID: statement.optionalInt64(9), targetType: statement.text(10), targetID: statement.optionalInt64(11),
+            contentType: statement.text(12) ?? "application/json", body: statement.blob(13))
+    }
+
+    /// Ends the try `owner` started: done, again at `retryAt`, or dead (retryAt nil after a
+    /// failure). `result` says what happened ("HTTP 503", "exit 1: ...", truncated by the caller).
+    public func finishAttempt(id: Int64, owner: String, succeeded: Bool, retryAt: Timestamp?, result: String, at time: Timestamp) throws {
+        let status = succeeded ? "done" : retryAt == nil ? "dead" : "retrying"
+        try connection.inTransaction {
+            try connection.prepare("""
+                UPDATE outbox SET status = ?, next_attempt_at = ?, last_result = ?, attempt_started_at = NULL, attempt_owner = NULL,
+                                  finished_at = CASE WHEN ? IN ('done', 'dead') THEN ? END
+                WHERE id = ? AND attempt_owner = ?
+                """).run([.text(status), retryAt.map { .text($0.iso8601) } ?? .null, .text(result), .text(status), .text(time.iso8601),
+                          .integer(id), .text(owner)])
+        }
+    }
+
+    /// Tries in progress, with their owners: a dispatcher takes back those of a process that died.
+    public func attemptsInProgress() throws -> [(id: Int64, owner: String)] {
+        let statement = try connection.prepare("""
+            SELECT id, attempt_owner FROM outbox WHERE status IN ('pending', 'retrying') AND attempt_started_at IS NOT NULL
+            """)
+        var attempts: [(Int64, String)] = []
+        while try statement.step() { attempts.append((statement.int64(0), statement.text(1) ?? "")) }
+        return attempts
+    }
+
+    /// Makes a try that will never report due again now (its count stays: a try that kills its
+    /// dispatcher every time ends dead, as any other failing try).
+    public func takeBack(id: Int64, owner: String, at time: Timestamp) throws {
+        try connection.inTransaction {
+            try connection.prepare("""
+                UPDATE outbox SET attempt_started_at = NULL, attempt_owner = NULL, next_attempt_at = ?,
+                                  last_result = 'the dispatcher stopped during this try'
+                WHERE id = ? AND attempt_owner = ?
+                """).run([.text(time.iso8601), .integer(id), .text(owner)])
+        }
+    }
+}
+
+/// One outbox item as a try needs it.
+public struct OutboxWork: Sendable {
+    public var itemID: Int64
+    public var attempts: Int
+    public var action: String
+    public var sealedVersion: [UInt8]
+    public var deliveryID: String
+    public var hookID: Int64
+    public var event: String
+    public var eventAction: String?
+    public var repository: String?
+    public var installationID: Int64?
+    public var targetType: String?
+    public var targetID: Int64?
+    public var contentType: String
+    public var body: [UInt8]
+}
+
+/// When a failed try is followed by another: the action's schedule, by the number of tries made,
+/// or later when the destination asked (Retry-After, at most a day); nil when the schedule is
+/// used up (the item is dead).
+public enum RetrySchedule {
+    public static let longestRetryAfterSeconds = 86_400
+
+    public static func nextAttempt(afterAttempts attempts: Int, schedule: [Int], retryAfterSeconds: Int?, now: Timestamp) -> Timestamp? {
+        guard attempts >= 1, attempts <= schedule.count else { return nil }
+        var wait = schedule[attempts - 1]
+        if let retryAfterSeconds, retryAfterSeconds > wait { wait = min(retryAfterSeconds, longestRetryAfterSeconds) }
+        return now.adding(seconds: Int64(wait))
+    }
+}

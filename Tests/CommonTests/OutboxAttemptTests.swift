@@ -1,0 +1,77 @@
+import Testing
+@testable import Common
+
+/// The dispatcher's side of the outbox: due items, tries started once, their ends, and tries taken
+/// back from a dispatcher that died; the retry schedule.
+@Suite struct OutboxAttemptTests {
+    let start = Timestamp(microsecondsSinceEpoch: 1_764_151_977_000_000)
+
+    func storeWithItems(_ count: Int, in directory: TemporaryDirectory) throws -> (EventStore, OutboxStore) {
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let version = QueuedAction(name: "odoo", digest: Array(repeating: 1, count: 32), sealed: [9, 9])
+        for number in 0..<count {
+            _ = try store.insert([NewEvent(deliveryID: "d-\(number)", hookID: 1, event: "push", action: nil, installationID: 5,
+                                           repository: "o/r", sender: nil, body: Array("{\"n\":\(number)}".utf8),
+                                           contentType: "application/json", targetType: nil, targetID: nil, receivedAt: start,
+                                           actions: [version])])
+        }
+        return (store, try OutboxStore(connection: store.connection))
+    }
+
+    @Test func aTryIsStartedOnceAndItsEndDecidesWhatComesNext() throws {
+        let directory = try TemporaryDirectory()
+        let (_, outbox) = try storeWithItems(3, in: directory)
+        #expect(try outbox.dueItems(at: start, limit: 10).map(\.id) == [1, 2, 3])
+        #expect(try outbox.startAttempt(id: 1, owner: "a", at: start))
+        #expect(try !outbox.startAttempt(id: 1, owner: "b", at: start), "already being tried")
+        #expect(try outbox.dueItems(at: start, limit: 10).map(\.id) == [2, 3])
+        let work = try #require(try outbox.work(id: 1))
+        #expect(work.attempts == 1 && work.deliveryID == "d-0" && work.body == Array("{\"n\":0}".utf8) && work.sealedVersion == [9, 9])
+        #expect(work.installationID == 5 && work.event == "push" && work.action == "odoo")
+
+        let later = start.adding(seconds: 60)
+        try outbox.finishAttempt(id: 1, owner: "a", succeeded: false, retryAt: later, result: "HTTP 503", at: start)
+        #expect(try outbox.item(id: 1)?.status == .retrying)
+        #expect(try !outbox.dueItems(at: start, limit: 10).map(\.id).contains(1))
+        #expect(try outbox.dueItems(at: later, limit: 10).map(\.id).contains(1))
+
+        #expect(try outbox.startAttempt(id: 2, owner: "a", at: start))
+        try outbox.finishAttempt(id: 2, owner: "a", succeeded: true, retryAt: nil, result: "HTTP 200", at: start)
+        #expect(try outbox.item(id: 2).map { ($0.status, $0.finishedAt) } ?? (.pending, nil) == (.done, start.iso8601))
+        #expect(try outbox.startAttempt(id: 3, owner: "a", at: start))
+        try outbox.finishAttempt(id: 3, owner: "a", succeeded: false, retryAt: nil, result: "exit 1", at: start)
+        #expect(try outbox.item(id: 3)?.status == .dead)
+        #expect(try outbox.dueItems(at: later.adding(seconds: 86_400), limit: 10).map(\.id) == [1])
+    }
+
+    @Test func aTryOfADeadDispatcherIsTakenBackWithItsCountKept() throws {
+        let directory = try TemporaryDirectory()
+        let (_, outbox) = try storeWithItems(2, in: directory)
+        #expect(try outbox.startAttempt(id: 1, owner: "host:1:dead", at: start))
+        #expect(try outbox.attemptsInProgress().map(\.owner) == ["host:1:dead"])
+        try outbox.takeBack(id: 1, owner: "host:1:dead", at: start)
+        #expect(try outbox.attemptsInProgress().isEmpty)
+        let item = try #require(try outbox.item(id: 1))
+        #expect(item.attempts == 1 && item.status == .pending && item.lastResult == "the dispatcher stopped during this try")
+        #expect(try outbox.dueItems(at: start, limit: 10).map(\.id) == [1, 2])
+        // A cancelled item is never started, and the end of a try someone else owns changes nothing.
+        _ = try outbox.cancel(ids: [2], at: start)
+        #expect(try !outbox.startAttempt(id: 2, owner: "a", at: start))
+        try outbox.finishAttempt(id: 1, owner: "nobody", succeeded: true, retryAt: nil, result: "x", at: start)
+        #expect(try outbox.item(id: 1)?.status == .pending)
+    }
+
+    @Test func theScheduleGivesEachWaitThenDeath() {
+        let schedule = [10, 60, 600]
+        let now = start
+        #expect(RetrySchedule.nextAttempt(afterAttempts: 1, schedule: schedule, retryAfterSeconds: nil, now: now) == now.adding(seconds: 10))
+        #expect(RetrySchedule.nextAttempt(afterAttempts: 3, schedule: schedule, retryAfterSeconds: nil, now: now) == now.adding(seconds: 600))
+        #expect(RetrySchedule.nextAttempt(afterAttempts: 4, schedule: schedule, retryAfterSeconds: nil, now: now) == nil)
+        #expect(RetrySchedule.nextAttempt(afterAttempts: 1, schedule: schedule, retryAfterSeconds: 120, now: now) == now.adding(seconds: 120))
+        #expect(RetrySchedule.nextAttempt(afterAttempts: 2, schedule: schedule, retryAfterSeconds: 5, now: now) == now.adding(seconds: 60))
+        #expect(RetrySchedule.nextAttempt(afterAttempts: 1, schedule: schedule, retryAfterSeconds: Int.max, now: now)
+                == now.adding(seconds: Int64(RetrySchedule.longestRetryAfterSeconds)))
+        #expect(RetrySchedule.nextAttempt(afterAttempts: 1, schedule: [], retryAfterSeconds: nil, now: now) == nil)
+        #expect(RetrySchedule.nextAttempt(afterAttempts: 0, schedule: schedule, retryAfterSeconds: nil, now: now) == nil)
+    }
+}
