@@ -96,25 +96,14 @@ struct Supervisor {
             posix_spawn_file_actions_adddup2(&actions, background ? pipe.read : pipe.write, Supervisor.workSignalFD)
             roleArguments += ["--work-signal-fd", String(Supervisor.workSignalFD)]
         }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The child starts with no blocked signals and default dispositions; it installs its own.
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGCHLD, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         let executable = currentExecutablePath()
         let arguments = [executable] + workerArguments + roleArguments + ["--supervised-by", String(getpid())]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, &argv, environ)
+        // The child starts with no blocked signals and default dispositions; it installs its own.
+        let result = withSpawnAttributes(ownProcessGroup: false) { attributes in posix_spawn(&pid, executable, &actions, &attributes, &argv, environ) }
         guard result == 0 else {
             logger.error("cannot start a worker", [("error", .string(String(cString: strerror(result))))])
             return nil
