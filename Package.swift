@@ -31,10 +31,12 @@ let package = Package(
         .target(name: "Callback", dependencies: ["Common", "GitHub"]),
         // The REST backfill of the mirror: GitHub's objects read as the webhook handlers read them.
         .target(name: "Sync", dependencies: ["Common", "GitHub", "Webhooks"]),
+        // `hubsync dispatch`: the outbox's items forwarded or run, each action on a lane of its own.
+        .target(name: "ActionDispatch", dependencies: ["Common", "GitHub"]),
         .executableTarget(name: "callback-fcgi", dependencies: ["Common", "Callback"]),
         .executableTarget(name: "webhook-fcgi", dependencies: ["Common", "Webhooks"]),
         .executableTarget(name: "hubsync", dependencies: [
-            "Common", "GitHub", "Sync", "Webhooks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Common", "GitHub", "Sync", "Webhooks", "ActionDispatch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hubsync-bench", dependencies: ["Common", "Webhooks"], path: "bench/Sources/hubsync-bench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -47,6 +49,7 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["Common", "Callback", "TestSupport"], exclude: ["HostileInput"]),
         .testTarget(name: "HubSyncTests", dependencies: ["Common", "TestSupport"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "Common", "TestSupport"]),
+        .testTarget(name: "ActionDispatchTests", dependencies: ["ActionDispatch", "GitHub", "Common", "TestSupport"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzChecks"]),
     ]
 )

@@ -55,7 +55,7 @@ public final class ActionCatalog: @unchecked Sendable {
                 continue
             }
             do {
-                let sealed = try box.seal(action.source, associatedData: ActionCatalog.associatedData(action.name))
+                let sealed = try box.seal(action.source, associatedData: ActionDefinition.sealingContext(action.name))
                 next.queued[action.name] = QueuedAction(name: action.name, digest: action.digest, sealed: sealed)
                 next.actions.append(action)
             } catch {
@@ -78,9 +78,6 @@ public final class ActionCatalog: @unchecked Sendable {
 
     /// Coarser than any file system's timestamp tick (ext4: the kernel's jiffy, 1-10 ms).
     static let racyNanoseconds: Int64 = 50_000_000
-
-    /// What binds a sealed version to its action's name.
-    public static func associatedData(_ name: String) -> String { "action:\(name)" }
 
     private struct FileStatus: Equatable {
         var name: String

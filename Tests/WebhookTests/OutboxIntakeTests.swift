@@ -68,7 +68,7 @@ import Testing
         let sealed = statement.blob(1)
         #expect(!String(decoding: sealed, as: UTF8.self).contains("forward-secret"))
         let key = try KeyFile.load(path: directory.path + "/hubsync.key")
-        #expect(try SecretBox(key: key).open(sealed, associatedData: ActionCatalog.associatedData("odoo")) == Array(text.utf8))
+        #expect(try SecretBox(key: key).open(sealed, associatedData: ActionDefinition.sealingContext("odoo")) == Array(text.utf8))
     }
 
     @Test func pruneKeepsADeliveryWhoseItemsAreUnfinished() throws {

@@ -20,6 +20,9 @@ public struct ActionDefinition: Sendable, Equatable {
     /// The file's text: what the outbox stores (sealed) with each item, and reads back to run it.
     public var source: [UInt8]
 
+    /// What binds a sealed version to its action's name (SecretBox's associated data).
+    public static func sealingContext(_ name: String) -> String { "action:\(name)" }
+
     /// The version's identity: a keyed SHA-256 of the file's text.
     public var digest: [UInt8] { HMACSHA256.authenticationCode(key: Array("pulser-hub-sync action".utf8), message: source) }
 

@@ -51,6 +51,14 @@ public final class ShutdownSignal: Sendable {
         _ = csystem_ppoll_one_timeout(fd, Int16(POLLIN), milliseconds, &mask)
     }
 
+    /// Sleeps `milliseconds`, or less when a shutdown signal arrives (delivered here): for a loop on
+    /// its process's main thread whose other threads keep the signals blocked (`hubsync dispatch`).
+    public func pause(milliseconds: Int) {
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        _ = csystem_ppoll_one_timeout(-1, 0, milliseconds, &unblocked)
+    }
+
     /// Waits until `fd` is readable (true) or a shutdown signal arrives (false).
     func waitUntilReadable(_ fd: Int32) -> Bool {
         var unblocked = sigset_t()

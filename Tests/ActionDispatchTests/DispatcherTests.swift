@@ -1,0 +1,139 @@
+import Foundation
+import Synchronization
+import Testing
+import TestSupport
+@testable import Common
+@testable import ActionDispatch
+
+/// The dispatcher on real parts: a SQLite outbox filled as the intake fills it, a receiver on
+/// loopback that fails the first tries (Tests/FakeReceiver), libcurl, real commands, and a clock
+/// the test moves.
+@Suite struct DispatcherTests {
+    let directory: TemporaryDirectory
+    let configuration: Configuration
+    let key: [UInt8]
+    let clock = TestClock()
+    static let forwardSecret = "forward-secret-0123456789"
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        configuration = Configuration(databasePath: directory.path + "/h.db", busyTimeoutMilliseconds: 5000,
+                                      keyFilePath: directory.path + "/hubsync.key")
+        key = try KeyFile.loadOrCreate(path: directory.path + "/hubsync.key")
+    }
+
+    var now: Timestamp { clock.now }
+    func advance(seconds: Int64) { clock.advance(seconds: seconds) }
+
+    func dispatcher() throws -> Dispatcher {
+        let clock = self.clock
+        return try Dispatcher(DispatchEnvironment(
+            configuration: configuration, box: SecretBox(key: key), logger: Logger(program: "test", minimumLevel: .error),
+            now: { clock.now }, installationToken: nil, version: "test"))
+    }
+
+    /// Stores deliveries as the intake does, each queued for `actions` (name, file text).
+    func store(_ deliveries: [(id: String, event: String, body: String)], actions: [(String, String)]) throws {
+        let store = try EventStore(path: configuration.databasePath, syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let box = SecretBox(key: key)
+        let queued = try actions.map { name, text in
+            let definition = try ActionFile.parse(text, path: name + ".action")
+            return QueuedAction(name: name, digest: definition.digest,
+                                sealed: try box.seal(Array(text.utf8), associatedData: ActionDefinition.sealingContext(name)))
+        }
+        for delivery in deliveries {
+            _ = try store.insert([NewEvent(deliveryID: delivery.id, hookID: 77, event: delivery.event, action: nil, installationID: 5,
+                                           repository: "o/r", sender: nil, body: Array(delivery.body.utf8), contentType: "application/json",
+                                           targetType: "integration", targetID: 9, receivedAt: now, actions: queued)])
+        }
+    }
+
+    func outbox() throws -> OutboxStore {
+        try OutboxStore(connection: Database(configuration: configuration).connection)
+    }
+
+    @Test func forwardedDeliveriesArriveByteForByteSignedAfterTwoFailures() throws {
+        let receiver = try FlakyReceiver(secret: Self.forwardSecret, failFirst: 2, directory: directory.path)
+        let action = "EVENTS=push\nFORWARD_URL=http://127.0.0.1:\(receiver.port)/odoo/github/webhook\n"
+            + "FORWARD_SECRET=\(Self.forwardSecret)\nRETRY_SCHEDULE=10s,1m,10m\n"
+        let bodies = ["{\n  \"ref\": \"refs/heads/main\",\n  \"n\": 1\n}", "{\"ref\":\"x\",\"emoji\":\"\u{1F680}\"}", "[]"]
+        try store(bodies.enumerated().map { ("d-\($0.offset)", "push", $0.element) }, actions: [("odoo", action)])
+        let dispatcher = try dispatcher()
+        for wait: Int64 in [0, 10, 60] {
+            advance(seconds: wait)
+            for _ in 0..<3 {  // one item per pass and lane: the action's items run in order, one at a time
+                dispatcher.pass()
+                dispatcher.waitForLanes()
+            }
+        }
+        let items = try outbox().list(limit: 10)
+        #expect(items.map(\.status) == [.done, .done, .done], "\(items.map(\.lastResult))")
+        #expect(items.allSatisfy { $0.attempts == 3 && $0.lastResult == #"HTTP 200: {"status":"ok"}"# })
+        let tries = try receiver.tries()
+        #expect(tries.count == 9)
+        for (index, body) in bodies.enumerated() {
+            let mine = tries.filter { $0.delivery == "d-\(index)" }
+            #expect(mine.map(\.number) == [1, 2, 3])
+            #expect(mine.allSatisfy { $0.signatureOK && $0.body == Array(body.utf8) && $0.event == "push" && $0.hookID == "77" })
+        }
+    }
+
+    @Test func theScheduleRunsOutThenTheItemIsDeadUntilRetried() throws {
+        let receiver = try FlakyReceiver(secret: Self.forwardSecret, failFirst: 3, retryAfter: "30", directory: directory.path)
+        let action = "EVENTS=*\nFORWARD_URL=http://127.0.0.1:\(receiver.port)/hook\nFORWARD_SECRET=\(Self.forwardSecret)\nRETRY_SCHEDULE=10s,10s\n"
+        try store([("d-1", "issues", "{}")], actions: [("flaky", action)])
+        let dispatcher = try dispatcher()
+        dispatcher.pass()
+        dispatcher.waitForLanes()
+        var item = try #require(try outbox().item(id: 1))
+        // The receiver asked for 30 s, longer than the schedule's 10 s: it is honoured.
+        #expect(item.status == .retrying && item.nextAttemptAt == now.adding(seconds: 30).iso8601)
+        advance(seconds: 10)
+        #expect(dispatcher.pass() == 0, "not due before the Retry-After")
+        for _ in 0..<2 {
+            advance(seconds: 30)
+            dispatcher.pass()
+            dispatcher.waitForLanes()
+        }
+        item = try #require(try outbox().item(id: 1))
+        #expect(item.status == .dead && item.attempts == 3 && item.lastResult?.hasPrefix("HTTP 503") == true)
+        advance(seconds: 86_400)
+        #expect(dispatcher.pass() == 0, "a dead item never runs by itself")
+        #expect(try outbox().retry(ids: [1]) == 1)
+        dispatcher.pass()
+        dispatcher.waitForLanes()
+        #expect(try outbox().item(id: 1)?.status == .done)
+        #expect(try receiver.tries().count == 4)
+    }
+
+    @Test func aCommandGetsTheBodyAndTheDeliverysVariablesAndASlowOneDelaysOnlyItsOwn() throws {
+        let out = directory.path + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let record = "EVENTS=push\nCOMMAND=cat > \(out)/$HUBSYNC_DELIVERY.body; env | grep ^HUBSYNC_ | sort > \(out)/$HUBSYNC_DELIVERY.env\nUSE_SHELL=yes\n"
+        let slow = "EVENTS=push\nCOMMAND=/bin/sleep 2\n"
+        try store([("d-1", "push", "{\"a\":1}"), ("d-2", "push", "{\"a\":2}")], actions: [("record", record), ("slow", slow)])
+        let dispatcher = try dispatcher()
+        let started = Date()
+        dispatcher.pass()
+        // The fast lane finishes its first item while the slow one still sleeps; the next pass gives it the second.
+        while try outbox().list(status: .done, action: "record", limit: 10).count < 1 { usleep(10_000) }
+        dispatcher.pass()
+        while try outbox().list(status: .done, action: "record", limit: 10).count < 2 { usleep(10_000) }
+        #expect(Date().timeIntervalSince(started) < 1.5, "the slow action held up the other")
+        dispatcher.waitForLanes()
+        #expect(try String(contentsOfFile: out + "/d-2.body", encoding: .utf8) == "{\"a\":2}")
+        let variables = try String(contentsOfFile: out + "/d-1.env", encoding: .utf8)
+        #expect(variables.contains("HUBSYNC_ACTION_NAME=record\n") && variables.contains("HUBSYNC_DELIVERY=d-1\n")
+                && variables.contains("HUBSYNC_EVENT=push\n") && variables.contains("HUBSYNC_INSTALLATION_ID=5\n")
+                && variables.contains("HUBSYNC_REPOSITORY=o/r\n") && variables.contains("HUBSYNC_ATTEMPT=1\n"))
+        #expect(!variables.contains("SECRET"))
+    }
+}
+
+/// A clock the test moves.
+final class TestClock: Sendable {
+    private let microseconds = Atomic<Int64>(1_764_151_977_000_000)
+    var now: Timestamp { Timestamp(microsecondsSinceEpoch: microseconds.load(ordering: .relaxed)) }
+    func advance(seconds: Int64) { microseconds.add(seconds * 1_000_000, ordering: .relaxed) }
+}
+

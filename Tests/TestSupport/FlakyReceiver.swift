@@ -1,0 +1,48 @@
+import Foundation
+
+/// Tests/FakeReceiver/flaky_receiver.py on a free loopback port.
+public final class FlakyReceiver {
+    public struct Try {
+        public var delivery: String
+        public var number: Int
+        public var event: String?
+        public var hookID: String?
+        public var signatureOK: Bool
+        public var body: [UInt8]
+    }
+
+    public let port: UInt16
+    public let log: String
+    private let process: SpawnedProcess
+
+    public init(secret: String, failFirst: Int, retryAfter: String? = nil, directory: String) throws {
+        log = directory + "/receiver-\(UUID().uuidString).jsonl"
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        process = try SpawnedProcess("/usr/bin/env", ["python3", repository + "/Tests/FakeReceiver/flaky_receiver.py", "--secret", secret,
+                                                      "--fail-first", String(failFirst), "--log", log]
+                                                     + (retryAfter.map { ["--retry-after", $0] } ?? []))
+        let line = process.readLine()
+        guard line.hasPrefix("LISTENING "), let port = UInt16(line.dropFirst(10).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            process.kill()
+            _ = process.wait()
+            throw FileError(description: "the receiver did not start: \(line)")
+        }
+        self.port = port
+    }
+
+    deinit {
+        process.kill()
+        _ = process.wait()
+    }
+
+    /// Every try so far, in the order they arrived.
+    public func tries() throws -> [Try] {
+        guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return [] }
+        return try text.split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            let body = Data(base64Encoded: object["body"] as? String ?? "").map { Array($0) } ?? []
+            return Try(delivery: object["delivery"] as? String ?? "", number: object["try"] as? Int ?? 0, event: object["event"] as? String,
+                       hookID: object["hook_id"] as? String, signatureOK: object["signature_ok"] as? Bool ?? false, body: body)
+        }
+    }
+}
