@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run`: starts webhook-fcgi (supervised workers on a unix socket) and nginx on
+# `make run`: starts webhook-fcgi (supervised workers on a unix socket), callback-fcgi, hubsync dispatch and nginx on
 # 127.0.0.1:$PORT with the database var/hubsync.db, prints a signed test delivery, and stays in the
 # foreground until Ctrl-C or SIGTERM, then stops everything it started.
 set -euo pipefail
@@ -24,6 +24,11 @@ export GITHUB_WEBHOOK_SECRET
 export HUBSYNC_DB=${HUBSYNC_DB:-$var/hubsync.db}
 export HUBSYNC_KEY_FILE=${HUBSYNC_KEY_FILE:-$var/hubsync.key}
 export HUBSYNC_CONFIG=${HUBSYNC_CONFIG:-/dev/null}  # this run is configured by the environment alone
+# Actions (README, "Actions"): NAME.action files here; hubsync dispatch, started below, runs them.
+export HUBSYNC_ACTIONS_DIR=${HUBSYNC_ACTIONS_DIR:-$var/actions.d}
+mkdir -p "$HUBSYNC_ACTIONS_DIR"
+# The database and the keys that seal stored secrets and queued actions, made once.
+"$bin_dir/hubsync" init > /dev/null
 
 pids=()
 stop() {
@@ -60,6 +65,8 @@ for _ in $(seq 100); do
   kill -0 "${pids[2]}" 2>/dev/null || { echo "run: nginx did not start (see var/run/nginx-error.log)" >&2; exit 1; }
   sleep 0.05
 done
+"$bin_dir/hubsync" dispatch &
+pids+=($!)
 
 body='{"zen":"Design for failure.","hook_id":1,"hook":{"type":"App","id":1,"name":"web","active":true,"events":["push"],"app_id":1}}'
 signature="sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$GITHUB_WEBHOOK_SECRET" -r | cut -d' ' -f1)"
@@ -79,6 +86,7 @@ curl -sS -X POST http://127.0.0.1:$port/github/webhook \\
   --data-binary '$body'
 
 Then: sqlite3 $HUBSYNC_DB 'select delivery_id, event, status from events'
+Actions: put NAME.action files in $HUBSYNC_ACTIONS_DIR (hubsync dispatch is running); see README, "Actions".
 Press Ctrl-C to stop.
 
 MSG

@@ -80,7 +80,7 @@ check "no swift or swiftc on the root's PATH" in_root sh -c '! command -v swift 
 check "no Swift runtime libraries in the root" sh -c "! find '$root/usr' -name 'libswiftCore.so*' | grep -q ."
 
 step "the units' sandboxes, as systemd-analyze security scores them (offline, on this host)"
-for unit in webhook callback redeliver; do
+for unit in webhook callback redeliver dispatch; do
     systemd-analyze security --offline=true --no-pager "packaging/systemd/pulser-hub-sync-$unit.service" 2>/dev/null | tail -1
 done
 # The threshold is on systemd-analyze's internal scale of 0-100 (it prints a tenth of it).
@@ -305,6 +305,28 @@ check "the callback recorded the integration, installed by octocat" \
 curl -s "http://127.0.0.1:$fake_port/_tokens" | python3 -c 'import json, sys; print("\n".join(json.load(sys.stdin)))' > "$work/tokens"
 check "the tokens GitHub issued are stored sealed, never in plain text" \
     sh -c "[ -s '$work/tokens' ] && ! cat '$database'* | grep -a -F -q -f '$work/tokens'"
+# An action, as an admin writes one; webhook-fcgi queues the next delivery for it and the dispatch
+# unit's program, as its user, runs it.
+check "the actions directory is root:pulser-hub-sync 0750" \
+    test "$(in_root stat -c '%a %U:%G' /etc/pulser-hub-sync/actions.d)" = "750 root:pulser-hub-sync"
+check "the dispatch unit is installed" test -f "$root/lib/systemd/system/pulser-hub-sync-dispatch.service"
+printf 'EVENTS=ping\nCOMMAND=/usr/bin/tee /var/lib/pulser-hub-sync/action-ran\n' > "$root/etc/pulser-hub-sync/actions.d/record.action"
+chmod 0644 "$root/etc/pulser-hub-sync/actions.d/record.action"
+action_body='{"zen":"Actions run from the outbox.","hook_id":1}'
+action_signature=$(printf '%s' "$action_body" | openssl dgst -sha256 -hmac "$secret" | sed 's/^.* //')
+check "a delivery matching the action is stored (200)" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST \
+    "http://127.0.0.1:$port/github/webhook" -H 'Content-Type: application/json' -H 'X-GitHub-Event: ping' -H 'X-GitHub-Hook-ID: 1' \
+    -H 'X-GitHub-Delivery: action-1' -H "X-Hub-Signature-256: sha256=$action_signature" --data-binary "$action_body")" = 200
+dispatch_user=$(unit_value "$root/lib/systemd/system/pulser-hub-sync-dispatch.service" User)
+# shellcheck disable=SC2046
+chroot "$root" runuser -u "$dispatch_user" -g pulser-hub-sync -- $(unit_value "$root/lib/systemd/system/pulser-hub-sync-dispatch.service" ExecStart) \
+    2>>"$work/dispatch.log" &
+dispatch_pid=$!
+for _ in $(seq 100); do [ -s "$root/var/lib/pulser-hub-sync/action-ran" ] && break; sleep 0.1; done
+kill -TERM "$dispatch_pid" 2>/dev/null || true
+wait "$dispatch_pid" 2>/dev/null || true
+check "the dispatcher ran the action with the delivery's exact body" test "$(cat "$root/var/lib/pulser-hub-sync/action-ran" 2>&1)" = "$action_body"
+check "the outbox item is done" test "$(sql "SELECT status FROM outbox WHERE event_id = (SELECT id FROM events WHERE delivery_id = 'action-1')")" = done
 stop_units
 
 # -- Remove keeps the data; purge deletes it ---------------------------------------------------------------
