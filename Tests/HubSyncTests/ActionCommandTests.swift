@@ -62,3 +62,48 @@ import TestSupport
         #expect(stats.output.contains("hubsync_outbox_oldest_unfinished_age_seconds "))
     }
 }
+
+/// `hubsync dispatch --once`, the built binary: a WITH_TOKEN command gets a valid installation
+/// token of the delivery's installation from the fake GitHub, and without the App it fails with a
+/// reason instead of running.
+@Suite(.serialized) struct DispatchCommandTests {
+    @Test func aWithTokenCommandCallsGitHubAsTheInstallation() throws {
+        let fake = try FakeGitHub()
+        let directory = try TemporaryDirectory()
+        let environment = fake.environment.merging(["HUBSYNC_DB": directory.path + "/h.db", "HUBSYNC_KEY_FILE": directory.path + "/hubsync.key",
+                                                    "HUBSYNC_LOG_LEVEL": "error"]) { _, new in new }
+        #expect(try HubSyncCommand.run(["init"], environment: environment).status == 0)
+        let key = try KeyFile.load(path: directory.path + "/hubsync.key")
+        let text = "EVENTS=issues\nWITH_TOKEN=yes\nUSE_SHELL=yes\n"
+            + "COMMAND=/usr/bin/curl -sSf -H \"Authorization: Bearer $GH_TOKEN\" -H 'Accept: application/vnd.github+json' "
+            + "-H 'X-GitHub-Api-Version: 2022-11-28' \"$GITHUB_API_URL/installation/repositories\"\n"
+        let action = try ActionFile.parse(text, path: "triage.action")
+        let queued = QueuedAction(name: "triage", digest: action.digest,
+                                  sealed: try SecretBox(key: key).seal(Array(text.utf8), associatedData: ActionDefinition.sealingContext("triage")))
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        for (id, installation) in [("with-app", Int64(1)), ("no-installation", nil)] {
+            _ = try store.insert([NewEvent(deliveryID: id, hookID: 1, event: "issues", action: "opened", installationID: installation,
+                                           repository: "octo-org/hello-world", sender: nil, body: Array("{\"id\":\"\(id)\"}".utf8),
+                                           contentType: "application/json", targetType: nil, targetID: nil, receivedAt: .now(),
+                                           actions: [queued])])
+        }
+        let run = try HubSyncCommand.run(["dispatch", "--once"], environment: environment)
+        #expect(run.status == 0, "\(run.error)")
+        _ = try HubSyncCommand.run(["dispatch", "--once"], environment: environment)  // the second item, the lane being free again
+        let outbox = try OutboxStore(connection: store.connection)
+        let withApp = try #require(try outbox.item(id: 1))
+        #expect(withApp.status == .done, "\(withApp.lastResult ?? "")")
+        #expect(withApp.lastResult?.contains("octo-org/widgets") == true)
+        let without = try #require(try outbox.item(id: 2))
+        #expect(without.status == .retrying && without.lastResult == "WITH_TOKEN: the delivery names no installation")
+
+        // The App not configured: the command does not run, and the item says why.
+        _ = try store.insert([NewEvent(deliveryID: "no-app", hookID: 1, event: "issues", action: "opened", installationID: 1,
+                                       repository: "octo-org/hello-world", sender: nil, body: Array("{}".utf8), contentType: "application/json",
+                                       targetType: nil, targetID: nil, receivedAt: .now(), actions: [queued])])
+        var noApp = environment
+        noApp["GITHUB_APP_ID"] = nil
+        _ = try HubSyncCommand.run(["dispatch", "--once"], environment: noApp)
+        #expect(try outbox.item(id: 3)?.lastResult?.hasPrefix("WITH_TOKEN: the GitHub App is not configured") == true)
+    }
+}
