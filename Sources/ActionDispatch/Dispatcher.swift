@@ -1,6 +1,4 @@
-import Glibc
 import Common
-import GitHub
 
 /// `hubsync dispatch`: runs the outbox. Each action has a lane of its own, a thread that runs its
 /// items one at a time in the order they were queued, so a slow or dead destination delays only
@@ -116,7 +114,7 @@ private final class Lane: @unchecked Sendable {
     private var thread: NativeThread?
     // Used by the lane's thread alone.
     private var store: OutboxStore?
-    private var forwarder: Forwarder?
+    private lazy var executor = ActionExecutor(environment: dispatcher.environment)
 
     init(action: String, dispatcher: Dispatcher) {
         self.action = action
@@ -167,64 +165,16 @@ private final class Lane: @unchecked Sendable {
         }
     }
 
-    private struct Attempt {
-        var succeeded: Bool
-        var retryAfterSeconds: Int?
-        var summary: String
-        /// The action's schedule; empty when its version could not be read (then the item is dead).
-        var schedule: [Int]
-    }
-
-    private func attempt(_ work: OutboxWork) -> Attempt {
+    /// One try: the action as queued (its sealed version), run by the executor.
+    private func attempt(_ work: OutboxWork) -> ActionExecutor.Result {
         let environment = dispatcher.environment
         let action: ActionDefinition
         do {
             let text = try environment.box.open(work.sealedVersion, associatedData: ActionDefinition.sealingContext(work.action))
             action = try ActionFile.parse(String(decoding: text, as: UTF8.self), path: work.action + ActionFile.fileExtension)
         } catch {
-            return Attempt(succeeded: false, summary: "cannot open this item's action version: \(error)", schedule: [])
+            return ActionExecutor.Result(succeeded: false, summary: "cannot open this item's action version: \(error)", schedule: [])
         }
-        func failed(_ summary: String) -> Attempt { Attempt(succeeded: false, summary: summary, schedule: action.retrySchedule) }
-        switch action.target {
-        case .forward(let url, let secret):
-            do {
-                let forwarder = try self.forwarder ?? Forwarder(version: environment.version)
-                self.forwarder = forwarder
-                let result = forwarder.forward(work, to: url, secret: secret, timeoutSeconds: action.timeoutSeconds)
-                return Attempt(succeeded: result.succeeded, retryAfterSeconds: result.retryAfterSeconds, summary: result.summary,
-                               schedule: action.retrySchedule)
-            } catch {
-                return failed("\(error)")
-            }
-        case .command(let arguments):
-            var variables = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HUBSYNC_ACTION_NAME": action.name,
-                             "HUBSYNC_EVENT": work.event, "HUBSYNC_DELIVERY": work.deliveryID, "HUBSYNC_HOOK_ID": String(work.hookID),
-                             "HUBSYNC_ATTEMPT": String(work.attempts)]
-            if let home = getenv("HOME") { variables["HOME"] = String(cString: home) }
-            if let value = work.eventAction { variables["HUBSYNC_ACTION"] = value }
-            if let value = work.repository { variables["HUBSYNC_REPOSITORY"] = value }
-            if let value = work.installationID { variables["HUBSYNC_INSTALLATION_ID"] = String(value) }
-            if action.withToken {
-                guard let installationID = work.installationID else { return failed("WITH_TOKEN: the delivery names no installation") }
-                guard let token = environment.installationToken else {
-                    return failed("WITH_TOKEN: the GitHub App is not configured (GITHUB_APP_ID, GITHUB_APP_PEM_PATH)")
-                }
-                do {
-                    variables["GH_TOKEN"] = try token(installationID)
-                } catch {
-                    return failed("WITH_TOKEN: cannot get an installation token: \(error)")
-                }
-                variables["GITHUB_API_URL"] = environment.configuration.gitHubAPIURL
-            }
-            switch CommandRunner.run(arguments, environment: variables, standardInput: work.body, timeoutSeconds: action.timeoutSeconds) {
-            case .failure(let failure):
-                return failed(failure.description)
-            case .success(let outcome):
-                let tail = String(decoding: outcome.output.suffix(1000), as: UTF8.self)
-                let how = outcome.timedOut ? "timed out after \(action.timeoutSeconds)s"
-                    : outcome.exitStatus.map { "exit \($0)" } ?? "signal \(outcome.signal ?? 0)"
-                return Attempt(succeeded: outcome.succeeded, summary: tail.isEmpty ? how : "\(how): \(tail)", schedule: action.retrySchedule)
-            }
-        }
+        return executor.run(action, on: work)
     }
 }

@@ -107,3 +107,26 @@ import TestSupport
         #expect(try outbox.item(id: 3)?.lastResult?.hasPrefix("WITH_TOKEN: the GitHub App is not configured") == true)
     }
 }
+
+/// `hubsync actions test NAME EVENT_ID`: the action as its file is now, once, on a stored event.
+@Suite struct ActionTestCommandTests {
+    @Test func anActionRunsOnceOnAStoredEventWithoutTouchingTheOutbox() throws {
+        let directory = try TemporaryDirectory()
+        let environment = ["HUBSYNC_DB": directory.path + "/h.db", "HUBSYNC_KEY_FILE": directory.path + "/hubsync.key",
+                           "HUBSYNC_ACTIONS_DIR": directory.path]
+        #expect(try HubSyncCommand.run(["init"], environment: environment).status == 0)
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        _ = try store.insert([NewEvent(deliveryID: "d-1", hookID: 1, event: "push", action: nil, installationID: nil, repository: "o/r",
+                                       sender: nil, body: Array("{\"ref\":\"refs/heads/main\"}".utf8), contentType: "application/json",
+                                       targetType: nil, targetID: nil, receivedAt: .now())])
+        try writeFile(directory.path + "/show.action", "EVENTS=push\nCOMMAND=/bin/sh -c 'echo \"$HUBSYNC_DELIVERY $(cat)\"'\n")
+        try writeFile(directory.path + "/fail.action", "EVENTS=push\nCOMMAND=/bin/sh -c 'echo no; exit 4'\n")
+        let shown = try HubSyncCommand.run(["actions", "test", "show", "1"], environment: environment)
+        #expect(shown.status == 0)
+        #expect(shown.output == "ok: exit 0: d-1 {\"ref\":\"refs/heads/main\"}\n")
+        let failed = try HubSyncCommand.run(["actions", "test", "fail", "1"], environment: environment)
+        #expect(failed.status == 1 && failed.output.hasPrefix("failed: exit 4: no"))
+        #expect(try HubSyncCommand.run(["actions", "test", "missing", "1"], environment: environment).error.contains("no action missing"))
+        #expect(try store.connection.scalarInt("SELECT count(*) FROM outbox") == 0)
+    }
+}

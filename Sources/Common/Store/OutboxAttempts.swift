@@ -104,6 +104,15 @@ public struct OutboxWork: Sendable {
     public var body: [UInt8]
 }
 
+extension OutboxWork {
+    /// A stored event as a first try of `action` outside the outbox (`hubsync actions test`).
+    public init(event: StoredEvent, action: String) {
+        self.init(itemID: 0, attempts: 1, action: action, sealedVersion: [], deliveryID: event.deliveryID, hookID: event.hookID,
+                  event: event.event, eventAction: event.action, repository: event.repository, installationID: event.installationID,
+                  targetType: nil, targetID: nil, contentType: event.contentType, body: event.body)
+    }
+}
+
 /// When a failed try is followed by another: the action's schedule, by the number of tries made,
 /// or later when the destination asked (Retry-After, at most a day); nil when the schedule is
 /// used up (the item is dead).

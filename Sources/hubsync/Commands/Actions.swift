@@ -1,11 +1,13 @@
 import ArgumentParser
+import ActionDispatch
+import Glibc
 import Common
 
 /// `hubsync actions`: the action files of HUBSYNC_ACTIONS_DIR, as the programs read them.
 struct Actions: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The actions that forward events or run commands (HUBSYNC_ACTIONS_DIR/*.action).",
-        subcommands: [List.self, Check.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Check.self, Test.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the actions, by name (never a forward secret).")
@@ -50,6 +52,45 @@ struct Actions: ParsableCommand {
                 print("\(directory.actions.count) action(s) ready, \(directory.errors.count) file(s) refused in \(terminalSafe(directory.path))")
             }
             if !directory.errors.isEmpty { throw ExitCode(1) }
+        }
+    }
+}
+
+extension Actions {
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run an action once, as its file is now, on a stored event (the outbox is not touched).",
+            discussion: "Exits 0 when the try succeeded (a 2xx answer, exit 0), 1 otherwise; prints what happened either way.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The action's name (its file's name without .action).") var name: String
+        @Argument(help: "The event's id (the ID column of `hubsync events list`).") var eventID: Int64
+
+        func run() throws {
+            signal(SIGPIPE, SIG_IGN)
+            let configuration = try global.configuration()
+            let directory = ActionDirectory.load(configuration.actionsDirectory)
+            if let error = directory.errors.first(where: { ActionFile.actionName(path: $0.path) == name }) {
+                throw CommandFailure(error.description)
+            }
+            guard let action = directory.actions.first(where: { $0.name == name }) else {
+                throw CommandFailure("no action \(name) in \(configuration.actionsDirectory)")
+            }
+            let database = try global.database()
+            guard let event = try EventStore(database: database).event(id: eventID) else { throw CommandFailure("no event \(eventID)") }
+            let work = OutboxWork(event: event, action: name)
+            let environment = DispatchEnvironment(
+                configuration: configuration, box: SecretBox(key: try KeyFile.existingSecretsKey(configuration)),
+                logger: Logger(program: "hubsync", minimumLevel: .error),
+                installationToken: configuration.appID == nil ? nil : installationTokens(configuration), version: BuildInfo.version)
+            let result = ActionExecutor(environment: environment).run(action, on: work)
+            if global.json {
+                let report: JSONValue = ["action": .string(name), "event_id": .int(eventID), "succeeded": .bool(result.succeeded),
+                                         "result": .string(result.summary)]
+                print(report.jsonText)
+            } else {
+                print("\(result.succeeded ? "ok" : "failed"): \(terminalSafe(result.summary))")
+            }
+            if !result.succeeded { throw ExitCode(1) }
         }
     }
 }

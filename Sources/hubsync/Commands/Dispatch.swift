@@ -43,7 +43,7 @@ struct DispatchCommand: ParsableCommand {
 
 /// Installation tokens for WITH_TOKEN commands: a token service per call (such items are few, and
 /// each lane's thread needs a connection of its own), which reuses a stored token while it is valid.
-private func installationTokens(_ configuration: Configuration) -> @Sendable (Int64) throws -> String {
+func installationTokens(_ configuration: Configuration) -> @Sendable (Int64) throws -> String {
     { installationID in
         let database = try Database(configuration: configuration)
         let client = try GitHubClient(configuration: configuration)
