@@ -30,7 +30,7 @@ public final class Dispatcher: @unchecked Sendable {
             try takeBackAbandonedTries()
             let time = environment.now()
             var started = 0
-            for (id, action) in try store.dueItems(at: time, limit: 1000) {
+            for (id, action) in try store.oldestDueItemOfEachAction(at: time) {
                 guard let lane = reserveLane(action) else { continue }
                 guard try store.startAttempt(id: id, owner: environment.owner.text, at: time) else {
                     release(action)

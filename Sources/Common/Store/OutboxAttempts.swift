@@ -3,16 +3,18 @@
 /// killed during one leaves a trace: the next dispatcher takes the try back and runs the item again
 /// (at least once; the forwarded X-GitHub-Delivery lets a receiver drop the duplicate).
 extension OutboxStore {
-    /// Items due at `time`, oldest first: pending, or retrying with their wait over, and not
-    /// being tried. The IN term lets SQLite use the partial index `outbox_unfinished`.
-    public func dueItems(at time: Timestamp, limit: Int) throws -> [(id: Int64, action: String)] {
+    /// The oldest item due at `time` of each action (pending, or retrying with its wait over, and
+    /// not being tried), oldest first: a lane runs one item at a time, and one action's backlog of
+    /// thousands must not hide the other actions' items behind a limit. The IN term lets SQLite use
+    /// the partial index `outbox_unfinished` (unfinished items only).
+    public func oldestDueItemOfEachAction(at time: Timestamp) throws -> [(id: Int64, action: String)] {
         let statement = try connection.prepare("""
-            SELECT id, action FROM outbox
+            SELECT min(id), action FROM outbox
             WHERE status IN ('pending', 'retrying') AND attempt_started_at IS NULL
                   AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-            ORDER BY id LIMIT ?
+            GROUP BY action ORDER BY 1
             """)
-        try statement.bind([.text(time.iso8601), .integer(Int64(limit))])
+        try statement.bind([.text(time.iso8601)])
         var items: [(Int64, String)] = []
         while try statement.step() { items.append((statement.int64(0), statement.text(1) ?? "")) }
         return items
