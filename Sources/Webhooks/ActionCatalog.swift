@@ -18,6 +18,9 @@ public final class ActionCatalog: @unchecked Sendable {
     // Guarded by `lock`.
     private let lock = ConditionLock()
     private var loaded = Loaded(queued: [:], actions: [])
+    /// The action files of the last read, refused ones included: a refused file mended in place
+    /// (the directory's own status unchanged) must be read again.
+    private var watched: [String] = []
     private var seen: [FileStatus]?
     /// Set when a file was modified so shortly before it was read that a second change in the same
     /// tick of the file system's clock would leave its status unchanged (git's "racy clean"):
@@ -33,8 +36,9 @@ public final class ActionCatalog: @unchecked Sendable {
 
     /// The actions a delivery matches, each with its sealed version, in name order.
     public func queued(event: String, action: String?, repository: String?) -> [QueuedAction] {
-        lock.withLock {
-            let status = statuses()
+        // The stat calls outside the lock, so that request threads do not take turns for them.
+        let status = statuses(of: lock.withLock { watched })
+        return lock.withLock {
             if status != seen || isRacy {
                 seen = status
                 let readAt = Timestamp.now().microsecondsSinceEpoch * 1_000
@@ -74,6 +78,7 @@ public final class ActionCatalog: @unchecked Sendable {
         }
         next.actions.sort { $0.name < $1.name }
         loaded = next
+        watched = (directory.actions.map(\.name) + directory.errors.map { ActionFile.actionName(path: $0.path) }).sorted()
     }
 
     /// Coarser than any file system's timestamp tick (ext4: the kernel's jiffy, 1-10 ms).
@@ -86,12 +91,10 @@ public final class ActionCatalog: @unchecked Sendable {
         var modified: Int64
     }
 
-    /// The directory's status, then each action file's as last loaded (a new or removed file
-    /// changes the directory's own modification time).
-    private func statuses() -> [FileStatus] {
-        var result = [status(directory, name: "")]
-        for action in loaded.actions { result.append(status(directory + "/" + action.name + ActionFile.fileExtension, name: action.name)) }
-        return result
+    /// The directory's status, then each watched action file's (a new or removed file changes the
+    /// directory's own modification time).
+    private func statuses(of names: [String]) -> [FileStatus] {
+        [status(directory, name: "")] + names.map { status(directory + "/" + $0 + ActionFile.fileExtension, name: $0) }
     }
 
     private func status(_ path: String, name: String) -> FileStatus {

@@ -56,6 +56,22 @@ import Testing
         #expect(try rows(services).filter { $0.event == "p-4" }.map(\.action) == ["all"])
     }
 
+    /// A new file refused at first, then mended in place (the directory's status unchanged), is
+    /// read again for the next delivery.
+    @Test func aRefusedFileMendedInPlaceIsReadAgain() throws {
+        try writeFile(actions + "/late.action", "EVENTS=ping\nCOMMAND=/usr/bin/true | x\n")
+        // Both a minute old, so that the first read is not "racy" (which would read again anyway).
+        var old = [timeval(tv_sec: time(nil) - 60, tv_usec: 0), timeval(tv_sec: time(nil) - 60, tv_usec: 0)]
+        #expect(utimes(actions + "/late.action", &old) == 0 && utimes(actions, &old) == 0)
+        let services = makeServices(in: directory)
+        let intake = WebhookIntake(services: services)
+        _ = try intake.receive(delivery(event: "ping", body: Array(#"{"zen":"1"}"#.utf8), id: "z-1"))
+        #expect(try rows(services).isEmpty)
+        try writeFile(actions + "/late.action", "EVENTS=ping\nCOMMAND=/usr/bin/true\n")  // fopen "w": the same inode
+        _ = try intake.receive(delivery(event: "ping", body: Array(#"{"zen":"2"}"#.utf8), id: "z-2"))
+        #expect(try rows(services).map { "\($0.event) \($0.action)" } == ["z-2 late"])
+    }
+
     @Test func theStoredVersionIsSealedAndOpensToTheFileAsItWas() throws {
         let text = "EVENTS=*\nFORWARD_URL=https://odoo.example.com/hook\nFORWARD_SECRET=forward-secret-0123456789\n"
         try writeFile(actions + "/odoo.action", text)
