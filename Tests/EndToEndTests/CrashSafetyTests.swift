@@ -15,6 +15,7 @@ import Testing
         let bodyPath = Paths.payloadPath("push/payload.json")
         let body = try Paths.payload("push/payload.json")
         let load = LoadGenerator(stack: stack, connections: 8, body: body)
+        defer { load.stop() }
 
         var workerKills = 0, supervisorKills = 0, nginxRestarts = 0
         let started = Date()

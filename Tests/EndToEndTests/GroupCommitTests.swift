@@ -9,6 +9,7 @@ import Testing
         let stack = try TestStack(name: "groupkill")
         let body = try Paths.payload("push/payload.json")
         let load = LoadGenerator(stack: stack, connections: 16, body: body)
+        defer { load.stop() }
         var kills = 0
         for _ in 0..<4 {
             #expect(eventually(10) { load.acknowledgedCount > (kills + 1) * 150 })

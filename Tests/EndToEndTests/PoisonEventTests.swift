@@ -36,6 +36,7 @@ import Testing
         let sender = LoadGenerator(stack: stack, connections: 1, pauseSeconds: 0.1) { number in
             Array("{\"sequence\":\(number),".utf8) + push.dropFirst()
         }
+        defer { sender.stop() }
 
         let outOfRange = Array(#"{"action":"opened","number":1,"repository":{"full_name":"o/r"},"pull_request":{"number":1,"updated_at":10000000000000}}"#.utf8)
         #expect(try stack.deliver(event: "pull_request", body: outOfRange, id: "poison-number").status == 200)

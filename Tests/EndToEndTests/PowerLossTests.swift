@@ -26,6 +26,7 @@ import Testing
         defer { stack.stop() }
         let bodyPath = Paths.payloadPath("push/payload.json")
         let load = LoadGenerator(stack: stack, connections: 8, body: try Paths.payload("push/payload.json"))
+        defer { load.stop() }
         var outcome = Outcome()
         for _ in 0..<cuts {
             // Long enough under load for several checkpoints, ending at a random moment.
@@ -77,5 +78,25 @@ import Testing
         #expect(outcome.discardedWrites > 0)
         #expect(outcome.wrongBodies == 0)
         #expect(outcome.integrity == "ok")  // fewer rows, never a damaged file
+    }
+}
+
+/// The undo log's reader, on logs written as the shim writes them.
+@Suite struct UndoLogTests {
+    private func record(_ kind: UndoRecord.Kind, offset: Int, sizeBefore: Int, old: [UInt8]) -> [UInt8] {
+        func int64(_ value: Int) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        return [kind.rawValue] + int64(offset) + int64(old.count) + int64(sizeBefore) + old
+    }
+
+    @Test func aLastRecordCutShortByTheKillStandsForAChangeNeverMade() throws {
+        let whole = record(.write, offset: 4096, sizeBefore: 8192, old: Array(repeating: 7, count: 100)) + record(.sync, offset: 0, sizeBefore: 0, old: [])
+        let next = record(.write, offset: 0, sizeBefore: 8192, old: Array(repeating: 9, count: 4096))
+        let records = try UndoRecord.parse(whole)
+        #expect(records.map(\.kind) == [.write, .sync] && records[0].oldBytes == Array(repeating: 7, count: 100) && records[0].offset == 4096)
+        for cut in [1, UndoRecord.headerSize - 1, UndoRecord.headerSize + 10, next.count - 1] {
+            #expect(try UndoRecord.parse(whole + next.prefix(cut)).count == 2, "cut at \(cut)")
+        }
+        #expect(try UndoRecord.parse(whole + next).count == 3)
+        #expect(throws: TestFailure.self) { try UndoRecord.parse(whole + [0x41] + next.dropFirst()) }
     }
 }

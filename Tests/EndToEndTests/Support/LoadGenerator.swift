@@ -41,6 +41,9 @@ final class LoadGenerator: @unchecked Sendable {
         }
     }
 
+    /// Stops every connection and waits for them; safe to call again. Each test calls it in a
+    /// `defer` too, so a test that throws half-way leaves no thread sending into later tests.
+    @discardableResult
     func stop() -> (acknowledged: [String], others: [Int: Int]) {
         lock.withLock { stopRequested = true }
         finished.wait()
