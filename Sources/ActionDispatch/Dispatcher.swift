@@ -20,7 +20,7 @@ public final class Dispatcher: @unchecked Sendable {
 
     public init(_ environment: DispatchEnvironment) throws {
         self.environment = environment
-        store = try OutboxStore(connection: Database(configuration: environment.configuration).connection)
+        store = try OutboxStore(database: Database(configuration: environment.configuration))
     }
 
     /// One pass (see the type's comment); returns how many tries it started.
@@ -145,7 +145,7 @@ private final class Lane: @unchecked Sendable {
     private func finish(itemID: Int64) {
         let environment = dispatcher.environment
         do {
-            let store = try self.store ?? OutboxStore(connection: Database(configuration: environment.configuration).connection)
+            let store = try self.store ?? OutboxStore(database: Database(configuration: environment.configuration))
             self.store = store
             guard let work = try store.work(id: itemID) else { return }
             let result = attempt(work)

@@ -49,7 +49,7 @@ import TestSupport
     }
 
     func outbox() throws -> OutboxStore {
-        try OutboxStore(connection: Database(configuration: configuration).connection)
+        try OutboxStore(database: Database(configuration: configuration))
     }
 
     @Test func forwardedDeliveriesArriveByteForByteSignedAfterTwoFailures() throws {

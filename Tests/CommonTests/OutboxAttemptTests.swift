@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import Common
 
@@ -15,7 +16,7 @@ import Testing
                                            contentType: "application/json", targetType: nil, targetID: nil, receivedAt: start,
                                            actions: [version])])
         }
-        return (store, try OutboxStore(connection: store.connection))
+        return (store, try OutboxStore(database: store.database))
     }
 
     @Test func aTryIsStartedOnceAndItsEndDecidesWhatComesNext() throws {
@@ -86,4 +87,34 @@ import Testing
         #expect(RetrySchedule.nextAttempt(afterAttempts: 1, schedule: [], retryAfterSeconds: nil, now: now) == nil)
         #expect(RetrySchedule.nextAttempt(afterAttempts: 0, schedule: schedule, retryAfterSeconds: nil, now: now) == nil)
     }
+
+    /// The dispatcher's commits queue behind the writers' flock as the intake's do: an intake commit
+    /// must never wait on SQLite's busy timeout (and fail) because a dispatcher's fsync stalled.
+    @Test func outboxWritesTakeTheWritersLock() throws {
+        let directory = try TemporaryDirectory()
+        let (store, outbox) = try storeWithItems(1, in: directory)
+        #expect(try outbox.oldestDueItemOfEachAction(at: start).count == 1)
+        let held = try WriteLock(forDatabase: store.database.connection.path)
+        let recorded = RecordedFlag()
+        nonisolated(unsafe) let other = outbox  // used by the thread alone until it is done
+        try held.withLock {
+            let thread = NativeThread {
+                _ = try? other.startAttempt(id: 1, owner: "a", at: start)
+                recorded.set()
+            }
+            usleep(300_000)
+            #expect(!recorded.isSet, "the try was recorded while another writer held the lock")
+            _ = thread
+        }
+        let deadline = Timestamp.now().adding(seconds: 10)
+        while !recorded.isSet && Timestamp.now() < deadline { usleep(10_000) }
+        #expect(try outbox.item(id: 1)?.attempts == 1)
+    }
+}
+
+private final class RecordedFlag: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }

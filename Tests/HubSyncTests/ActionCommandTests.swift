@@ -90,7 +90,7 @@ import TestSupport
         let run = try HubSyncCommand.run(["dispatch", "--once"], environment: environment)
         #expect(run.status == 0, "\(run.error)")
         _ = try HubSyncCommand.run(["dispatch", "--once"], environment: environment)  // the second item, the lane being free again
-        let outbox = try OutboxStore(connection: store.connection)
+        let outbox = try OutboxStore(database: store.database)
         let withApp = try #require(try outbox.item(id: 1))
         #expect(withApp.status == .done, "\(withApp.lastResult ?? "")")
         #expect(withApp.lastResult?.contains("octo-org/widgets") == true)

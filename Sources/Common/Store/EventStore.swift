@@ -37,7 +37,7 @@ public final class EventStore {
         self.database = database
         let connection = database.connection
         mirror = MirrorStore(connection: connection)
-        outbox = try OutboxStore(connection: connection)
+        outbox = try OutboxStore(connection: connection, writeLock: nil)
         insertStatement = try connection.prepare("""
             INSERT INTO deliveries (delivery_id, hook_id, event, action, installation_id, repository, sender, body,
                                     content_type, target_type, target_id, received_at, secret_fingerprint, signature)

@@ -23,7 +23,7 @@ extension OutboxStore {
     /// Starts a try of item `id` for `owner`, counting it; false when the item is no longer due
     /// (cancelled, finished, or taken by another dispatcher).
     public func startAttempt(id: Int64, owner: String, at time: Timestamp) throws -> Bool {
-        try connection.inTransaction {
+        try write {
             let before = connection.totalChanges
             try connection.prepare("""
                 UPDATE outbox SET attempt_started_at = ?, attempt_owner = ?, attempts = attempts + 1
@@ -55,7 +55,7 @@ extension OutboxStore {
     /// failure). `result` says what happened ("HTTP 503", "exit 1: ...", truncated by the caller).
     public func finishAttempt(id: Int64, owner: String, succeeded: Bool, retryAt: Timestamp?, result: String, at time: Timestamp) throws {
         let status = succeeded ? "done" : retryAt == nil ? "dead" : "retrying"
-        try connection.inTransaction {
+        try write {
             try connection.prepare("""
                 UPDATE outbox SET status = ?, next_attempt_at = ?, last_result = ?, attempt_started_at = NULL, attempt_owner = NULL,
                                   finished_at = CASE WHEN ? IN ('done', 'dead') THEN ? END
@@ -78,7 +78,7 @@ extension OutboxStore {
     /// Makes a try that will never report due again now (its count stays: a try that kills its
     /// dispatcher every time ends dead, as any other failing try).
     public func takeBack(id: Int64, owner: String, at time: Timestamp) throws {
-        try connection.inTransaction {
+        try write {
             try connection.prepare("""
                 UPDATE outbox SET attempt_started_at = NULL, attempt_owner = NULL, next_attempt_at = ?,
                                   last_result = 'the dispatcher stopped during this try'

@@ -1,12 +1,22 @@
 /// The outbox and the action versions (issue 16): all of their SQL.
 public final class OutboxStore {
     let connection: SQLiteConnection
+    /// The writers' flock, taken around this store's own transactions as every writer does (the
+    /// dispatcher's commits beside the intake's: without it, an intake commit waited on SQLite's
+    /// busy timeout instead and failed with 503 when a dispatcher's fsync stalled). nil inside
+    /// EventStore, whose caller holds it already.
+    private let writeLock: WriteLock?
     private let storeVersionStatement: SQLiteStatement
     private let enqueueStatement: SQLiteStatement
     private let isReplayStatement: SQLiteStatement
 
-    public init(connection: SQLiteConnection) throws {
+    public convenience init(database: Database) throws {
+        try self.init(connection: database.connection, writeLock: database.writeLock)
+    }
+
+    init(connection: SQLiteConnection, writeLock: WriteLock?) throws {
         self.connection = connection
+        self.writeLock = writeLock
         storeVersionStatement = try connection.prepare("""
             INSERT INTO action_versions (name, digest, sealed, stored_at) VALUES (?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING
             """)
@@ -35,6 +45,12 @@ public final class OutboxStore {
 }
 
 extension OutboxStore {
+    /// A write transaction under the writers' lock.
+    func write<T>(_ body: () throws -> T) throws -> T {
+        guard let writeLock else { return try connection.inTransaction(body) }
+        return try writeLock.withLock { try connection.inTransaction(body) }
+    }
+
     static let itemColumns = """
         o.id, o.event_id, d.delivery_id, d.event, d.action, d.repository, o.action, o.action_version_id, o.status, o.attempts,
         o.next_attempt_at, o.attempt_started_at, o.last_result, o.created_at, o.finished_at
@@ -81,7 +97,7 @@ extension OutboxStore {
 
     /// Runs `sql` once per id (its last parameter, after `leading`) in one transaction; rows changed.
     private func changing(_ ids: [Int64], _ sql: String, leading: [SQLiteValue] = []) throws -> Int {
-        try connection.inTransaction {
+        try write {
             let statement = try connection.prepare(sql)
             let before = connection.totalChanges
             for id in ids { try statement.run(leading + [.integer(id)]) }

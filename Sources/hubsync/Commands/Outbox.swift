@@ -22,7 +22,7 @@ struct Outbox: ParsableCommand {
         }
 
         func run() throws {
-            let items = try OutboxStore(connection: global.database().connection)
+            let items = try OutboxStore(database: global.database())
                 .list(status: status.flatMap(OutboxStatus.init(rawValue:)), action: action, limit: limit)
             if global.json {
                 printJSON(items.map(itemJSON))
@@ -42,7 +42,7 @@ struct Outbox: ParsableCommand {
         @Argument(help: "The item's id (the ID column of `outbox list`).") var id: Int64
 
         func run() throws {
-            guard let item = try OutboxStore(connection: global.database().connection).item(id: id) else {
+            guard let item = try OutboxStore(database: global.database()).item(id: id) else {
                 throw CommandFailure("no outbox item \(id)")
             }
             if global.json { print(itemJSON(item).jsonText) } else { printFields(itemJSON(item)) }
@@ -56,7 +56,7 @@ struct Outbox: ParsableCommand {
         @Argument(help: "Item ids.") var ids: [Int64]
 
         func run() throws {
-            let changed = try OutboxStore(connection: global.database().connection).retry(ids: ids)
+            let changed = try OutboxStore(database: global.database()).retry(ids: ids)
             printProgress("\(changed) of \(ids.count) item(s) queued again", json: global.json)
             if global.json { print((["requeued": .int(Int64(changed))] as JSONValue).jsonText) }
         }
@@ -68,7 +68,7 @@ struct Outbox: ParsableCommand {
         @Argument(help: "Item ids.") var ids: [Int64]
 
         func run() throws {
-            let changed = try OutboxStore(connection: global.database().connection).cancel(ids: ids, at: .now())
+            let changed = try OutboxStore(database: global.database()).cancel(ids: ids, at: .now())
             printProgress("\(changed) of \(ids.count) item(s) cancelled", json: global.json)
             if global.json { print((["cancelled": .int(Int64(changed))] as JSONValue).jsonText) }
         }

@@ -20,7 +20,7 @@ struct Stats: ParsableCommand {
             .map { max(0, now.secondsSinceEpoch - $0.secondsSinceEpoch) }
         let retries = try queries.retryCounts()
         let size = try queries.sizeInBytes()
-        let outbox = try OutboxStore(connection: database.connection).counts()
+        let outbox = try OutboxStore(database: database).counts()
         let oldestOutboxAgeSeconds = outbox.oldestUnfinishedAt.flatMap { Timestamp(iso8601: $0) }
             .map { max(0, now.secondsSinceEpoch - $0.secondsSinceEpoch) }
 
