@@ -4,11 +4,12 @@
 machine's figures move by 10-25% between runs.
 
   python3 bench/ab.py NAME [--bin DIR] [--env KEY=VALUE]... [--connections N] [--seconds S]
-                           [--stop-runner] [--database PATH --offset BYTES]
+                           [--stop-runner] [--actions] [--database PATH --offset BYTES]
 
 --bin: another build's binaries (e.g. a `git worktree` of the previous commit, built with
 `swift build -c release --product webhook-fcgi`); --env: extra environment for webhook-fcgi;
---stop-runner: SIGSTOP the event runner during the load (the intake alone); --database and
+--stop-runner: SIGSTOP the event runner during the load (the intake alone); --actions: make
+bench's three action files (issue 16's "three actions configured"); --database and
 --offset: a database that already holds rows (make bench's var/bench/growth.db) and where in the
 corpus to start (a byte offset past the deliveries it holds). Prints one line: rate, p50/p99,
 webhook-fcgi's CPU per delivery, and the machine's idle and iowait.
@@ -32,13 +33,17 @@ def main():
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--stop-runner", action="store_true")
+    parser.add_argument("--actions", action="store_true")
     parser.add_argument("--database", default=None)
     parser.add_argument("--offset", type=int, default=0)
     options = parser.parse_args()
     if options.bin:
         bench.BIN = options.bin
     os.makedirs(bench.RUN, exist_ok=True)
-    stack = bench.Stack("ab-" + options.name, extra_env=dict(item.split("=", 1) for item in options.env), database=options.database)
+    extra_env = dict(item.split("=", 1) for item in options.env)
+    if options.actions:
+        extra_env.update(bench.actions_configuration())
+    stack = bench.Stack("ab-" + options.name, extra_env=extra_env, database=options.database)
     runner = stack.worker_pids()[-1]
     if options.stop_runner:
         os.kill(runner, signal.SIGSTOP)

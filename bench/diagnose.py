@@ -10,7 +10,8 @@ and prints one small table:
   diagnose.py perf      where the whole machine's CPU goes (perf record -a -g): by program, then the
                         top functions; the raw profile stays in var/bench/diagnose-perf/perf.data
 
---intake-only stops the event runner's process during the load (SIGSTOP), to see the intake alone.
+--intake-only stops the event runner's process during the load (SIGSTOP), to see the intake alone;
+--actions configures make bench's three action files (issue 16).
 For the functions behind a figure, `perf record -g -p PID` on a worker during such a load.
 """
 import collections
@@ -137,14 +138,14 @@ def main():
     command = sys.argv[1] if len(sys.argv) > 1 else "threads"
     intake_only = "--intake-only" in sys.argv
     os.makedirs(bench.RUN, exist_ok=True)
-    stack = bench.Stack(f"diagnose-{command}")
+    stack = bench.Stack(f"diagnose-{command}", extra_env=bench.actions_configuration() if "--actions" in sys.argv else {})
     background = stack.worker_pids()[-1]
     if intake_only:
         os.kill(background, signal.SIGSTOP)
     load = bench.start_traffic(stack.port, CONNECTIONS, 10, os.path.join(stack.dir, "acknowledged"))
     time.sleep(2)  # past the start
     print(f"{command}: {bench.WORKERS} worker process(es), {CONNECTIONS} connections"
-          + (", event runner stopped" if intake_only else ""))
+          + (", event runner stopped" if intake_only else "") + (", three actions" if "--actions" in sys.argv else ""))
     if command == "threads":
         core_seconds = threads(stack, 6)
     elif command == "io":

@@ -2,10 +2,10 @@ import Glibc
 import Common
 
 /// The actions webhook-fcgi queues deliveries for: HUBSYNC_ACTIONS_DIR as it is now. Each request
-/// first compares the directory's and each action file's status (inode, size, modification time)
-/// with those last read, a few `stat` calls, so that a changed file applies to the very next
-/// delivery stored (README, "Actions"). A file refused after a change keeps its previous version in
-/// use, with an error in the log: an admin's typo must not make matched deliveries go unqueued.
+/// first asks an inotify watch whether the directory or an action file changed since the last read
+/// (one `read` call), so that a changed file applies to the very next delivery stored (README,
+/// "Actions"). A file refused after a change keeps its previous version in use, with an error in
+/// the log: an admin's typo must not make matched deliveries go unqueued.
 public final class ActionCatalog: @unchecked Sendable {
     private struct Loaded {
         var queued: [String: QueuedAction]  // by action name
@@ -15,36 +15,27 @@ public final class ActionCatalog: @unchecked Sendable {
     private let directory: String
     private let box: SecretBox?
     private let logger: Logger
-    // Guarded by `lock`.
+    // Guarded by `lock`: asking the watch consumes its events, so a request that finds none must
+    // not read `loaded` while another is still reloading after the change it consumed.
     private let lock = ConditionLock()
     private var loaded = Loaded(queued: [:], actions: [])
-    /// The action files of the last read, refused ones included: a refused file mended in place
-    /// (the directory's own status unchanged) must be read again.
-    private var watched: [String] = []
-    private var seen: [FileStatus]?
-    /// Set when a file was modified so shortly before it was read that a second change in the same
-    /// tick of the file system's clock would leave its status unchanged (git's "racy clean"):
-    /// the next request reads the files again.
-    private var isRacy = false
+    private let watch: DirectoryWatch
 
     /// `box`: seals each version for the outbox (the secrets key); nil only when no action exists.
     public init(directory: String, box: SecretBox?, logger: Logger) {
         self.directory = directory
         self.box = box
         self.logger = logger
+        watch = DirectoryWatch(directory: directory)
+        if !watch.isWatching {
+            logger.error("no inotify instance (fs.inotify.max_user_instances): action files are read again for every delivery")
+        }
     }
 
     /// The actions a delivery matches, each with its sealed version, in name order.
     public func queued(event: String, action: String?, repository: String?) -> [QueuedAction] {
-        // The stat calls outside the lock, so that request threads do not take turns for them.
-        let status = statuses(of: lock.withLock { watched })
-        return lock.withLock {
-            if status != seen || isRacy {
-                seen = status
-                let readAt = Timestamp.now().microsecondsSinceEpoch * 1_000
-                reload()
-                isRacy = status.contains { readAt - $0.modified < ActionCatalog.racyNanoseconds }
-            }
+        lock.withLock {
+            if watch.consumeChanges() { reload() }
             return loaded.actions.filter { $0.matches(event: event, action: action, repository: repository) }
                 .compactMap { loaded.queued[$0.name] }
         }
@@ -78,29 +69,8 @@ public final class ActionCatalog: @unchecked Sendable {
         }
         next.actions.sort { $0.name < $1.name }
         loaded = next
-        watched = (directory.actions.map(\.name) + directory.errors.map { ActionFile.actionName(path: $0.path) }).sorted()
-    }
-
-    /// Coarser than any file system's timestamp tick (ext4: the kernel's jiffy, 1-10 ms).
-    static let racyNanoseconds: Int64 = 50_000_000
-
-    private struct FileStatus: Equatable {
-        var name: String
-        var inode: UInt64
-        var size: Int64
-        var modified: Int64
-    }
-
-    /// The directory's status, then each watched action file's (a new or removed file changes the
-    /// directory's own modification time).
-    private func statuses(of names: [String]) -> [FileStatus] {
-        [status(directory, name: "")] + names.map { status(directory + "/" + $0 + ActionFile.fileExtension, name: $0) }
-    }
-
-    private func status(_ path: String, name: String) -> FileStatus {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return FileStatus(name: name, inode: 0, size: -1, modified: 0) }
-        return FileStatus(name: name, inode: UInt64(info.st_ino), size: Int64(info.st_size),
-                          modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+        // Refused files too: one mended in place must be read again.
+        let names = directory.actions.map(\.name) + directory.errors.map { ActionFile.actionName(path: $0.path) }
+        watch.watchFiles(names.map { self.directory + "/" + $0 + ActionFile.fileExtension })
     }
 }
