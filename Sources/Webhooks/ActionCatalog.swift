@@ -33,10 +33,10 @@ public final class ActionCatalog: @unchecked Sendable {
     }
 
     /// The actions a delivery matches, each with its sealed version, in name order.
-    public func queued(event: String, action: String?, repository: String?) -> [QueuedAction] {
+    public func queued(_ delivery: DeliveryFacts) -> [QueuedAction] {
         lock.withLock {
             if watch.consumeChanges() { reload() }
-            return loaded.actions.filter { $0.matches(event: event, action: action, repository: repository) }
+            return loaded.actions.filter { $0.matches(delivery) }
                 .compactMap { loaded.queued[$0.name] }
         }
     }

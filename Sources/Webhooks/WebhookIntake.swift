@@ -80,7 +80,8 @@ public struct WebhookIntake: Sendable {
             targetType: headers.targetType, targetID: headers.targetID, receivedAt: services.now(),
             secretFingerprint: secrets[match].fingerprint, signature: signature.digest,
             hasHandler: eventHandlers[headers.event] != nil,
-            actions: services.actions.queued(event: headers.event, action: payload.action, repository: payload.repository))
+            actions: services.actions.queued(DeliveryFacts(event: headers.event, action: payload.action, repository: payload.repository,
+                                                          branch: payload.branch(event: headers.event))))
         let outcome = try services.writer.insert(newEvent)
 
         switch outcome {

@@ -45,4 +45,27 @@ public struct WebhookPayload: Sendable {
     public var installationID: Int64? { root["installation"]["id"]?.int64Value }
     public var repository: String? { root["repository"]["full_name"]?.stringValue }
     public var sender: String? { root["sender"]["login"]?.stringValue }
+
+    /// The branch an event is about, for actions' `BRANCHES`: a push's branch (`ref` without
+    /// `refs/heads/`; a tag is no branch), the branch a created or deleted `ref` names, a pull
+    /// request's base (the branch it would merge into), and the head branch of a workflow run or
+    /// job and of a check suite or run. nil for other events.
+    public func branch(event: String) -> String? {
+        switch event {
+        case "push":
+            guard let ref = root["ref"]?.stringValue, ref.hasPrefix("refs/heads/") else { return nil }
+            return String(ref.dropFirst("refs/heads/".count))
+        case "create", "delete":
+            guard root["ref_type"]?.stringValue == "branch" else { return nil }
+            return root["ref"]?.stringValue
+        case "pull_request", "pull_request_review", "pull_request_review_comment", "pull_request_review_thread":
+            return root["pull_request"]["base"]["ref"]?.stringValue
+        case "workflow_run", "workflow_job", "check_suite":
+            return root[event]["head_branch"]?.stringValue
+        case "check_run":
+            return root["check_run"]["check_suite"]["head_branch"]?.stringValue
+        default:
+            return nil
+        }
+    }
 }

@@ -76,6 +76,9 @@ import Testing
         ("EVENTS=push\nCOMMAND=/bin/true\nREPOSITORIES=octo-org", 3, "is not owner/name"),
         ("EVENTS=push\nCOMMAND=/bin/true\nREPOSITORIES=octo/a/b", 3, "is not owner/name"),
         ("EVENTS=push\nCOMMAND=/bin/true\nWITH_TOKEN=sure", 3, "yes or no"),
+        ("EVENTS=push\nCOMMAND=/bin/true\nBRANCHES=release-?", 3, "is not a branch pattern"),
+        ("EVENTS=push\nCOMMAND=/bin/true\nBRANCHES=main,!dev", 3, "\"!dev\" is not a branch pattern"),
+        ("EVENTS=push\nCOMMAND=/bin/true\nBRANCHES= , ", 3, "BRANCHES: empty"),
         ("EVENTS=push\nFORWARD_URL=https://x.example/h\nFORWARD_SECRET=0123456789abcdef\nWITH_TOKEN=yes", 4, "applies to COMMAND only"),
         ("EVENTS=push\nthis is not an assignment", 2, "expected KEY=value"),
     ] as [(String, Int?, String)])
@@ -95,15 +98,15 @@ import Testing
 
     @Test func matchingTakesEventsActionsAndRepositoryGlobs() throws {
         let action = try parse("EVENTS=issues,pull_request\nACTIONS=opened\nREPOSITORIES=Octo-Org/*,other/exact\nCOMMAND=/bin/true")
-        #expect(action.matches(event: "issues", action: "opened", repository: "octo-org/hello"))
-        #expect(action.matches(event: "pull_request", action: "opened", repository: "OTHER/Exact"))
-        #expect(!action.matches(event: "push", action: "opened", repository: "octo-org/hello"))
-        #expect(!action.matches(event: "issues", action: "closed", repository: "octo-org/hello"))
-        #expect(!action.matches(event: "issues", action: nil, repository: "octo-org/hello"))
-        #expect(!action.matches(event: "issues", action: "opened", repository: "octo-org2/hello"))
-        #expect(!action.matches(event: "issues", action: "opened", repository: nil))
+        #expect(action.matches(DeliveryFacts(event: "issues", action: "opened", repository: "octo-org/hello")))
+        #expect(action.matches(DeliveryFacts(event: "pull_request", action: "opened", repository: "OTHER/Exact")))
+        #expect(!action.matches(DeliveryFacts(event: "push", action: "opened", repository: "octo-org/hello")))
+        #expect(!action.matches(DeliveryFacts(event: "issues", action: "closed", repository: "octo-org/hello")))
+        #expect(!action.matches(DeliveryFacts(event: "issues", action: nil, repository: "octo-org/hello")))
+        #expect(!action.matches(DeliveryFacts(event: "issues", action: "opened", repository: "octo-org2/hello")))
+        #expect(!action.matches(DeliveryFacts(event: "issues", action: "opened", repository: nil)))
         let everything = try parse("EVENTS=*\nCOMMAND=/bin/true")
-        #expect(everything.matches(event: "ping", action: nil, repository: nil))
+        #expect(everything.matches(DeliveryFacts(event: "ping")))
     }
 
     @Test func globsMatchWithinOneNameOnly() throws {
@@ -121,6 +124,44 @@ import Testing
         #expect(RepositoryGlob("a/b c") == nil && RepositoryGlob("/b") == nil && RepositoryGlob("a/") == nil)
     }
 
+    @Test func branchGlobsFollowGitHubActionsStars() throws {
+        let action = try parse("EVENTS=push,pull_request\nBRANCHES=main, release/*, hotfix/**\nCOMMAND=/bin/true")
+        #expect(action.branches?.map(\.pattern) == ["main", "release/*", "hotfix/**"])
+        for branch in ["main", "release/1.2", "hotfix/a/b", "hotfix/"] {
+            #expect(action.matches(DeliveryFacts(event: "push", branch: branch)), "\(branch)")
+        }
+        for branch in ["Main", "main2", "release/1/2", "release", "feature/main", ""] {
+            #expect(!action.matches(DeliveryFacts(event: "push", branch: branch)), "\(branch)")
+        }
+        #expect(!action.matches(DeliveryFacts(event: "push")), "an event without a branch")
+        let star = try #require(BranchGlob("*"))
+        #expect(star.matches("main") && !star.matches("feature/x"))
+        #expect(try #require(BranchGlob("**")).matches("feature/x"))
+        #expect(try #require(BranchGlob("v*.*-rc+1")).matches("v1.2-rc+1"))
+        // Many stars against a long hostile name: bounded work, no match.
+        let stars = try #require(BranchGlob(String(repeating: "*a", count: 100) + "b"))
+        #expect(!stars.matches(String(repeating: "a", count: 255)))
+        #expect(!stars.matches(String(repeating: "a", count: 100_000)))
+        #expect(BranchGlob("") == nil && BranchGlob("a b") == nil && BranchGlob("a[0]") == nil && BranchGlob("x\u{1}") == nil)
+    }
+
+    /// The README's recipes are action files this parser takes, with the meaning the README gives.
+    @Test func theReadmesRecipesAreValidActions() throws {
+        let repository = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+        let readme = String(decoding: try readSmallFile(repository + "/README.md"), as: UTF8.self)
+        var recipes: [String: ActionDefinition] = [:]
+        for part in readme.components(separatedBy: "<<'ACTION'\n").dropFirst() {
+            guard let end = part.range(of: "\nACTION\n") else { continue }
+            let action = try ActionFile.parse(String(part[..<end.lowerBound]) + "\n", path: "recipe-\(recipes.count).action")
+            recipes[action.name] = action
+        }
+        #expect(recipes.count == 3)
+        let deploy = try #require(recipes["recipe-1"])
+        #expect(deploy.matches(DeliveryFacts(event: "push", repository: "octo-org/website", branch: "main")))
+        #expect(!deploy.matches(DeliveryFacts(event: "push", repository: "octo-org/website", branch: "feature")))
+        #expect(recipes["recipe-2"]?.withToken == true)
+    }
+
     @Test func aDirectoryLoadsEachActionFileAndReportsEachBadOne() throws {
         let directory = try TemporaryDirectory()
         try writeFile(directory.path + "/b-label.action", "EVENTS=issues\nACTIONS=opened\nCOMMAND=/usr/bin/true\n")
@@ -131,8 +172,8 @@ import Testing
         #expect(loaded.actions.map(\.name) == ["a-odoo", "b-label"])
         #expect(loaded.errors.map(\.description) == [directory.path + "/c-broken.action:3: unknown key TIMOUT (known: "
             + ActionFile.knownKeys.joined(separator: ", ") + ")"])
-        #expect(loaded.matching(event: "issues", action: "opened", repository: "o/r").map(\.name) == ["a-odoo", "b-label"])
-        #expect(loaded.matching(event: "push", action: nil, repository: "o/r").map(\.name) == ["a-odoo"])
+        #expect(loaded.actions.filter { $0.matches(DeliveryFacts(event: "issues", action: "opened", repository: "o/r")) }.map(\.name) == ["a-odoo", "b-label"])
+        #expect(loaded.actions.filter { $0.matches(DeliveryFacts(event: "push", repository: "o/r")) }.map(\.name) == ["a-odoo"])
         let missing = ActionDirectory.load(directory.path + "/nowhere")
         #expect(missing.actions.isEmpty && missing.errors.isEmpty)
     }

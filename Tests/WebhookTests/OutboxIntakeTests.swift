@@ -99,4 +99,33 @@ import Testing
         #expect(try queries.prune(receivedBefore: future, statuses: [.skipped], dryRun: false) == 1)
         #expect(try store.connection.scalarInt("SELECT count(*) FROM outbox") == 0)
     }
+
+    /// The branch BRANCHES looks at, read from GitHub's own examples.
+    @Test(arguments: [
+        ("push", "push/payload.json", nil),                 // refs/tags/simple-tag: a tag is no branch
+        ("push", "push/with-new-branch.payload.json", "master"),
+        ("create", "create/payload.json", nil),             // ref_type tag
+        ("pull_request", "pull_request/opened.payload.json", "master"),  // the base, not the head
+        ("workflow_run", "workflow_run/completed.payload.json", "master"),
+        ("workflow_job", "workflow_job/queued.payload.json", "main"),
+        ("check_suite", "check_suite/completed.payload.json", "changes"),
+        ("check_run", "check_run/completed.payload.json", "changes"),
+        ("issues", "issues/assigned.payload.json", nil),
+    ] as [(String, String, String?)])
+    func theBranchOfEachKindOfEvent(event: String, file: String, branch: String?) throws {
+        let payload = try WebhookPayload(body: try examplePayload(file), encoding: .json)
+        #expect(payload.branch(event: event) == branch)
+    }
+
+    @Test func aBranchFilterQueuesPushesToItsBranchesOnly() throws {
+        try writeFile(actions + "/deploy.action", "EVENTS=push\nBRANCHES=main,release/*\nCOMMAND=/usr/bin/true\n")
+        let services = makeServices(in: directory)
+        let intake = WebhookIntake(services: services)
+        for (id, ref) in [("main", "refs/heads/main"), ("feature", "refs/heads/feature/main"), ("release", "refs/heads/release/2.0"),
+                          ("tag", "refs/tags/main")] {
+            let body = "{\"ref\":\"\(ref)\",\"repository\":{\"full_name\":\"o/r\"}}"
+            _ = try intake.receive(delivery(event: "push", body: Array(body.utf8), id: id))
+        }
+        #expect(try rows(services).map(\.event) == ["main", "release"])
+    }
 }

@@ -10,6 +10,8 @@ public struct ActionDefinition: Sendable, Equatable {
     public var actions: Set<String>?
     /// `REPOSITORIES`: `owner/name` globs; nil for every delivery, with or without a repository.
     public var repositories: [RepositoryGlob]?
+    /// `BRANCHES`: branch globs; nil for every delivery, with or without a branch.
+    public var branches: [BranchGlob]?
     public var target: ActionTarget
     /// `TIMEOUT`: one try's limit.
     public var timeoutSeconds: Int
@@ -31,17 +33,35 @@ public struct ActionDefinition: Sendable, Equatable {
     /// for one that is down for maintenance (Svix and Stripe space theirs the same way).
     public static let defaultRetrySchedule = [10, 60, 600, 3_600, 6 * 3_600, 12 * 3_600]
 
-    /// Whether a delivery of `event` (with the payload's `action` and `repository` full name)
-    /// is one for this action.
-    public func matches(event: String, action: String?, repository: String?) -> Bool {
-        if let events, !events.contains(event) { return false }
+    /// Whether a delivery is one for this action.
+    public func matches(_ delivery: DeliveryFacts) -> Bool {
+        if let events, !events.contains(delivery.event) { return false }
         if let actions {
-            guard let action, actions.contains(action) else { return false }
+            guard let action = delivery.action, actions.contains(action) else { return false }
         }
         if let repositories {
-            guard let repository, repositories.contains(where: { $0.matches(repository) }) else { return false }
+            guard let repository = delivery.repository, repositories.contains(where: { $0.matches(repository) }) else { return false }
+        }
+        if let branches {
+            guard let branch = delivery.branch, branches.contains(where: { $0.matches(branch) }) else { return false }
         }
         return true
+    }
+}
+
+/// What an action's filters look at in a delivery: the `X-GitHub-Event` header, and from the
+/// payload the `action`, the repository's full name and the branch (`WebhookPayload.branch`).
+public struct DeliveryFacts: Sendable, Equatable {
+    public var event: String
+    public var action: String?
+    public var repository: String?
+    public var branch: String?
+
+    public init(event: String, action: String? = nil, repository: String? = nil, branch: String? = nil) {
+        self.event = event
+        self.action = action
+        self.repository = repository
+        self.branch = branch
     }
 }
 

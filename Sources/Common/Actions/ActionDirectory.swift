@@ -52,9 +52,4 @@ public struct ActionDirectory: Sendable {
         }
         return result
     }
-
-    /// The actions a delivery matches, in name order.
-    public func matching(event: String, action: String?, repository: String?) -> [ActionDefinition] {
-        actions.filter { $0.matches(event: event, action: action, repository: repository) }
-    }
 }

@@ -4,12 +4,12 @@
 /// is worse than one that does not start.
 ///
 /// Keys: `EVENTS` (required: comma-separated event names, or `*`), `ACTIONS`, `REPOSITORIES`
-/// (`owner/name` globs), exactly one of `FORWARD_URL` and `COMMAND`, `FORWARD_SECRET` (required
+/// (`owner/name` globs), `BRANCHES` (branch globs), exactly one of `FORWARD_URL` and `COMMAND`, `FORWARD_SECRET` (required
 /// with `FORWARD_URL`), `USE_SHELL`, `WITH_TOKEN` (yes or no), `TIMEOUT` and `RETRY_SCHEDULE`
 /// (durations such as `30s`, `10m`, `1h`, `1d`).
 public enum ActionFile {
     public static let fileExtension = ".action"
-    static let knownKeys = ["EVENTS", "ACTIONS", "REPOSITORIES", "FORWARD_URL", "FORWARD_SECRET", "COMMAND", "USE_SHELL",
+    static let knownKeys = ["EVENTS", "ACTIONS", "REPOSITORIES", "BRANCHES", "FORWARD_URL", "FORWARD_SECRET", "COMMAND", "USE_SHELL",
                             "WITH_TOKEN", "TIMEOUT", "RETRY_SCHEDULE"]
     /// A forward secret as strong as the webhook secrets the project accepts for itself.
     static let minimumSecretBytes = 16
@@ -70,19 +70,10 @@ public enum ActionFile {
             if let bad = names.first(where: { !isEventName($0) }) { throw fail("ACTIONS", "\"\(bad)\" is not an action name") }
             actions = Set(names)
         }
-        var repositories: [RepositoryGlob]?
-        if let entry = values["REPOSITORIES"] {
-            let patterns = list(entry.value)
-            guard !patterns.isEmpty else { throw fail("REPOSITORIES", "empty (leave the key out to take every repository)") }
-            var globs: [RepositoryGlob] = []
-            for pattern in patterns {
-                guard let glob = RepositoryGlob(pattern) else {
-                    throw fail("REPOSITORIES", "\"\(pattern)\" is not owner/name (wildcards * and ?)")
-                }
-                globs.append(glob)
-            }
-            repositories = globs
-        }
+        let repositories = try patterns("REPOSITORIES", values, path: path, noun: "every repository", make: RepositoryGlob.init,
+                                        refusal: "is not owner/name (wildcards * and ?)")
+        let branches = try patterns("BRANCHES", values, path: path, noun: "every branch", make: BranchGlob.init,
+                                    refusal: "is not a branch pattern (a name such as main, wildcards * and **; no ?, [ or leading !)")
 
         let target: ActionTarget
         switch (values["FORWARD_URL"], values["COMMAND"]) {
@@ -149,7 +140,7 @@ public enum ActionFile {
                 }
             }
         }
-        return ActionDefinition(name: name, events: events, actions: actions, repositories: repositories, target: target,
+        return ActionDefinition(name: name, events: events, actions: actions, repositories: repositories, branches: branches, target: target,
                                 timeoutSeconds: timeout, retrySchedule: schedule, withToken: withToken, source: Array(text.utf8))
     }
 
@@ -181,6 +172,24 @@ public enum ActionFile {
     /// `a, b ,c` -> [a, b, c]; empty items dropped.
     private static func list(_ value: String) -> [String] {
         value.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+    }
+
+    /// The patterns of a list key (REPOSITORIES, BRANCHES); nil when the key is absent.
+    private static func patterns<Pattern>(_ key: String, _ values: [String: EnvFile.Entry], path: String, noun: String,
+                                          make: (String) -> Pattern?, refusal: String) throws(ActionFileError) -> [Pattern]? {
+        guard let entry = values[key] else { return nil }
+        let items = list(entry.value)
+        guard !items.isEmpty else {
+            throw ActionFileError(path: path, line: entry.line, reason: "\(key): empty (leave the key out to take \(noun))")
+        }
+        var result: [Pattern] = []
+        for item in items {
+            guard let pattern = make(item) else {
+                throw ActionFileError(path: path, line: entry.line, reason: "\(key): \"\(item)\" \(refusal)")
+            }
+            result.append(pattern)
+        }
+        return result
     }
 
     private static func flag(_ key: String, _ values: [String: EnvFile.Entry], path: String) throws(ActionFileError) -> Bool? {

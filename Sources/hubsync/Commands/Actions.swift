@@ -18,10 +18,11 @@ struct Actions: ParsableCommand {
             if global.json {
                 printJSON(directory.actions.map(actionJSON))
             } else {
-                print(textTable(["NAME", "EVENTS", "ACTIONS", "REPOSITORIES", "DOES", "TIMEOUT", "RETRIES"], directory.actions.map { action in
+                print(textTable(["NAME", "EVENTS", "ACTIONS", "REPOSITORIES", "BRANCHES", "DOES", "TIMEOUT", "RETRIES"], directory.actions.map { action in
                     [action.name, action.events.map { $0.sorted().joined(separator: ",") } ?? "*",
                      action.actions.map { $0.sorted().joined(separator: ",") } ?? "*",
                      action.repositories.map { $0.map(\.pattern).joined(separator: ",") } ?? "*",
+                     action.branches.map { $0.map(\.pattern).joined(separator: ",") } ?? "*",
                      terminalSafe(targetText(action)), "\(action.timeoutSeconds)s",
                      action.retrySchedule.isEmpty ? "none" : action.retrySchedule.map { "\($0)s" }.joined(separator: ",")]
                 }))
@@ -113,6 +114,7 @@ private func actionJSON(_ action: ActionDefinition) -> JSONValue {
         "events": action.events.map { .array($0.sorted().map { .string($0) }) } ?? .string("*"),
         "actions": action.actions.map { .array($0.sorted().map { .string($0) }) } ?? .null,
         "repositories": action.repositories.map { .array($0.map { .string($0.pattern) }) } ?? .null,
+        "branches": action.branches.map { .array($0.map { .string($0.pattern) }) } ?? .null,
         "target": target, "timeout_seconds": .int(Int64(action.timeoutSeconds)),
         "retry_schedule_seconds": .array(action.retrySchedule.map { .int(Int64($0)) }),
     ]
