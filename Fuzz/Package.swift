@@ -6,7 +6,7 @@ import PackageDescription
 // target runs one property from the main package's FuzzChecks, which `make test` also runs over
 // the seed corpus in Fuzz/Corpus.
 let fuzzTargets = ["FuzzSignatureHeader", "FuzzFormDecoding", "FuzzPayloadSummary", "FuzzQueryAndCookie", "FuzzConfigFile",
-                   "FuzzEventHandlers"]
+                   "FuzzEventHandlers", "FuzzActionFile"]
 
 let package = Package(
     name: "hubsync-fuzz",

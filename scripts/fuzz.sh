@@ -15,7 +15,8 @@ bin=$("${build[@]}" --show-bin-path)
 export SWIFT_BACKTRACE=enable=no  # a failed property exits at once; libFuzzer reports it
 
 targets=(FuzzSignatureHeader:signature-header FuzzFormDecoding:form-decoding FuzzPayloadSummary:payload-summary
-         FuzzQueryAndCookie:query-and-cookie FuzzConfigFile:config-file FuzzEventHandlers:event-handlers)
+         FuzzQueryAndCookie:query-and-cookie FuzzConfigFile:config-file FuzzEventHandlers:event-handlers
+         FuzzActionFile:action-file)
 mkdir -p var/fuzz/crashes
 status=0
 rows=()

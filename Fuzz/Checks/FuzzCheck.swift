@@ -11,7 +11,7 @@ public struct FuzzCheck: Sendable {
     public let check: @Sendable ([UInt8]) -> String?
 
     public static let all: [FuzzCheck] = [.signatureHeader, .formDecoding, .payloadSummary, .queryAndCookie, .configFile,
-                                           .eventHandlers]
+                                           .eventHandlers, .actionFile]
 }
 
 /// The body of every `LLVMFuzzerTestOneInput`: a broken property is a crash, which libFuzzer saves.

@@ -21,9 +21,11 @@ public enum EnvFile {
     public static func entries(_ text: String, path: String) throws(ConfigurationError) -> [Entry] {
         var entries: [Entry] = []
         var lineNumber = 0
-        // isNewline, not "\n": in a file with CRLF endings "\r\n" is one Character, which a split on
-        // "\n" would never find.
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }) {
+        // Lines end as an editor shows them: at "\n", or "\r\n" (one Character in Swift, which a
+        // split on "\n" would never find). Not at every `isNewline` character: a vertical tab or a
+        // U+2028 would shift every line number after it (an action file's refusal named line 4 of
+        // 3, found by make fuzz); inside a value it is refused as a control character instead.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
             var line = rawLine.drop(while: { $0 == " " || $0 == "\t" })
             if line.isEmpty || line.first == "#" { continue }

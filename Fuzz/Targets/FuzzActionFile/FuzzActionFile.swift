@@ -1,0 +1,6 @@
+import FuzzChecks
+import FuzzDriver
+
+@main enum FuzzActionFile {
+    static func main() { runLibFuzzer(.actionFile) }
+}
