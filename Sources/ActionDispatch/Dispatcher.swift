@@ -1,22 +1,25 @@
 import Common
 
-/// `hubsync dispatch`: runs the outbox. Each action has a lane of its own, a thread that runs its
-/// items one at a time in the order they were queued, so a slow or dead destination delays only
-/// its own items, and one action's runs never overlap.
+/// `hubsync dispatch`: runs the outbox. Each action has lanes of its own, threads that each run
+/// one item at a time: one lane unless its file sets `CONCURRENCY`, so that by default an action's
+/// items run in the order they were queued and its runs never overlap, and a slow or dead
+/// destination delays only its own items.
 ///
 /// A pass: tries left behind by a dispatcher that died are taken back (their count kept), then each
-/// idle lane gets its oldest due item, whose try is recorded as started in a commit before it runs
-/// (so a dispatcher killed at any moment leaves a trace the next one acts on: at least once). The
-/// lane opens the item's action version (sealed when the delivery was queued, so it runs as the
-/// file was then), runs it (`Forwarder`, `CommandRunner`), and records the end: done, retrying
-/// after the schedule's next wait (or the destination's longer Retry-After), or dead.
+/// idle lane gets one of its action's oldest due items, whose try is recorded as started in a
+/// commit before it runs (so a dispatcher killed at any moment leaves a trace the next one acts on:
+/// at least once). The lane opens the item's action version (sealed when the delivery was queued,
+/// so it runs as the file was then), runs it (`Forwarder`, `CommandRunner`), and records the end:
+/// done, retrying after the schedule's next wait (or the destination's longer Retry-After), or dead.
 public final class Dispatcher: @unchecked Sendable {
     let environment: DispatchEnvironment
     private let store: OutboxStore
     // Guarded by `lock`, whose condition wakes `waitForLanes`.
     private let lock = ConditionLock()
-    private var lanes: [String: Lane] = [:]
-    private var busy: Set<String> = []
+    private var lanes: [String: [Lane]] = [:]
+    private var busy: Set<ObjectIdentifier> = []
+    /// CONCURRENCY of each action version seen (versions never change); the pass's thread alone.
+    private var concurrencyOfVersion: [Int64: Int] = [:]
 
     public init(_ environment: DispatchEnvironment) throws {
         self.environment = environment
@@ -30,13 +33,13 @@ public final class Dispatcher: @unchecked Sendable {
             try takeBackAbandonedTries()
             let time = environment.now()
             var started = 0
-            for (id, action) in try store.oldestDueItemOfEachAction(at: time) {
-                guard let lane = reserveLane(action) else { continue }
-                guard try store.startAttempt(id: id, owner: environment.owner.text, at: time) else {
-                    release(action)
+            for item in try store.dueItems(at: time, perAction: ActionFile.maximumConcurrency) {
+                guard let lane = reserveLane(item.action, limit: try concurrency(ofVersion: item.versionID)) else { continue }
+                guard try store.startAttempt(id: item.id, owner: environment.owner.text, at: time) else {
+                    release(lane)
                     continue
                 }
-                lane.run(itemID: id)
+                lane.run(itemID: item.id)
                 started += 1
             }
             return started
@@ -51,23 +54,41 @@ public final class Dispatcher: @unchecked Sendable {
         lock.withLock { while !busy.isEmpty { lock.wait() } }
     }
 
-    /// The lane of `action` if it is idle, marked busy; nil when it is running an item.
-    private func reserveLane(_ action: String) -> Lane? {
+    /// An idle lane of `action`, marked busy (a new one while the action has fewer than `limit`);
+    /// nil when `limit` of them are running items.
+    private func reserveLane(_ action: String, limit: Int) -> Lane? {
         lock.withLock {
-            guard !busy.contains(action) else { return nil }
-            busy.insert(action)
-            if let lane = lanes[action] { return lane }
-            let lane = Lane(action: action, dispatcher: self)
-            lanes[action] = lane
+            let existing = lanes[action, default: []]
+            let running = existing.filter { busy.contains(ObjectIdentifier($0)) }.count
+            guard running < limit else { return nil }
+            let lane = existing.first { !busy.contains(ObjectIdentifier($0)) } ?? {
+                let lane = Lane(action: action, dispatcher: self)
+                lanes[action, default: []].append(lane)
+                return lane
+            }()
+            busy.insert(ObjectIdentifier(lane))
             return lane
         }
     }
 
-    fileprivate func release(_ action: String) {
+    fileprivate func release(_ lane: Lane) {
         lock.withLock {
-            busy.remove(action)
+            busy.remove(ObjectIdentifier(lane))
             lock.broadcast()
         }
+    }
+
+    /// The version's CONCURRENCY; 1 when it cannot be opened (its try then fails and says why).
+    private func concurrency(ofVersion id: Int64) throws -> Int {
+        if let known = concurrencyOfVersion[id] { return known }
+        var concurrency = 1
+        if let version = try store.sealedVersion(id: id),
+           let text = try? environment.box.open(version.sealed, associatedData: ActionDefinition.sealingContext(version.name)),
+           let action = try? ActionFile.parse(String(decoding: text, as: UTF8.self), path: version.name + ActionFile.fileExtension) {
+            concurrency = action.concurrency
+        }
+        concurrencyOfVersion[id] = concurrency
+        return concurrency
     }
 
     /// Tries whose dispatcher is known to be dead (this host, no such process) are due again.
@@ -104,7 +125,7 @@ public struct DispatchEnvironment: Sendable {
     }
 }
 
-/// One action's thread, with a store connection and an HTTP handle of its own.
+/// One of an action's threads, with a store connection and an HTTP handle of its own.
 private final class Lane: @unchecked Sendable {
     let action: String
     unowned let dispatcher: Dispatcher
@@ -138,7 +159,7 @@ private final class Lane: @unchecked Sendable {
                 return next!
             }
             finish(itemID: id)
-            dispatcher.release(action)
+            dispatcher.release(self)
         }
     }
 

@@ -128,6 +128,29 @@ import TestSupport
                 && variables.contains("HUBSYNC_REPOSITORY=o/r\n") && variables.contains("HUBSYNC_ATTEMPT=1\n"))
         #expect(!variables.contains("SECRET"))
     }
+
+    /// CONCURRENCY=3: three of the action's items run at once, never a fourth; without it, one.
+    @Test func concurrencyLetsThatManyItemsRunAtOnceAndNoMore() throws {
+        let out = directory.path + "/spans"
+        let span = "COMMAND=echo \"$(date +%s%N) 1\" >> \(out).$HUBSYNC_ACTION_NAME; sleep 0.4; echo \"$(date +%s%N) -1\" >> \(out).$HUBSYNC_ACTION_NAME\nUSE_SHELL=yes\n"
+        try store((0..<7).map { ("d-\($0)", "push", "{}") },
+                  actions: [("wide", "EVENTS=push\nCONCURRENCY=3\n" + span), ("narrow", "EVENTS=push\n" + span)])
+        let dispatcher = try dispatcher()
+        while try outbox().list(status: .done, limit: 20).count < 14 {
+            dispatcher.pass()
+            usleep(20_000)
+        }
+        dispatcher.waitForLanes()
+        func mostAtOnce(_ action: String) throws -> Int {
+            let lines = try String(contentsOfFile: out + "." + action, encoding: .utf8).split(separator: "\n")
+            let changes = lines.map { $0.split(separator: " ") }.map { (Int64($0[0])!, Int($0[1])!) }.sorted { $0 < $1 }
+            var running = 0, most = 0
+            for (_, change) in changes { running += change; most = max(most, running) }
+            return most
+        }
+        #expect(try mostAtOnce("wide") == 3)
+        #expect(try mostAtOnce("narrow") == 1)
+    }
 }
 
 /// A clock the test moves.

@@ -22,10 +22,10 @@ import Testing
     @Test func aTryIsStartedOnceAndItsEndDecidesWhatComesNext() throws {
         let directory = try TemporaryDirectory()
         let (_, outbox) = try storeWithItems(3, in: directory)
-        #expect(try outbox.oldestDueItemOfEachAction(at: start).map(\.id) == [1])
+        #expect(try outbox.dueItems(at: start, perAction: 1).map(\.id) == [1])
         #expect(try outbox.startAttempt(id: 1, owner: "a", at: start))
         #expect(try !outbox.startAttempt(id: 1, owner: "b", at: start), "already being tried")
-        #expect(try outbox.oldestDueItemOfEachAction(at: start).map(\.id) == [2])
+        #expect(try outbox.dueItems(at: start, perAction: 1).map(\.id) == [2])
         let work = try #require(try outbox.work(id: 1))
         #expect(work.attempts == 1 && work.deliveryID == "d-0" && work.body == Array("{\"n\":0}".utf8) && work.sealedVersion == [9, 9])
         #expect(work.installationID == 5 && work.event == "push" && work.action == "odoo")
@@ -33,8 +33,8 @@ import Testing
         let later = start.adding(seconds: 60)
         try outbox.finishAttempt(id: 1, owner: "a", succeeded: false, retryAt: later, result: "HTTP 503", at: start)
         #expect(try outbox.item(id: 1)?.status == .retrying)
-        #expect(try outbox.oldestDueItemOfEachAction(at: start).map(\.id) == [2])
-        #expect(try outbox.oldestDueItemOfEachAction(at: later).map(\.id) == [1])
+        #expect(try outbox.dueItems(at: start, perAction: 1).map(\.id) == [2])
+        #expect(try outbox.dueItems(at: later, perAction: 1).map(\.id) == [1])
 
         #expect(try outbox.startAttempt(id: 2, owner: "a", at: start))
         try outbox.finishAttempt(id: 2, owner: "a", succeeded: true, retryAt: nil, result: "HTTP 200", at: start)
@@ -42,7 +42,7 @@ import Testing
         #expect(try outbox.startAttempt(id: 3, owner: "a", at: start))
         try outbox.finishAttempt(id: 3, owner: "a", succeeded: false, retryAt: nil, result: "exit 1", at: start)
         #expect(try outbox.item(id: 3)?.status == .dead)
-        #expect(try outbox.oldestDueItemOfEachAction(at: later.adding(seconds: 86_400)).map(\.id) == [1])
+        #expect(try outbox.dueItems(at: later.adding(seconds: 86_400), perAction: 1).map(\.id) == [1])
     }
 
     @Test func aTryOfADeadDispatcherIsTakenBackWithItsCountKept() throws {
@@ -54,7 +54,7 @@ import Testing
         #expect(try outbox.attemptsInProgress().isEmpty)
         let item = try #require(try outbox.item(id: 1))
         #expect(item.attempts == 1 && item.status == .pending && item.lastResult == "the dispatcher stopped during this try")
-        #expect(try outbox.oldestDueItemOfEachAction(at: start).map(\.id) == [1])
+        #expect(try outbox.dueItems(at: start, perAction: 1).map(\.id) == [1])
         // A cancelled item is never started, and the end of a try someone else owns changes nothing.
         _ = try outbox.cancel(ids: [2], at: start)
         #expect(try !outbox.startAttempt(id: 2, owner: "a", at: start))
@@ -71,7 +71,13 @@ import Testing
         _ = try store.insert([NewEvent(deliveryID: "late", hookID: 1, event: "push", action: nil, installationID: nil, repository: nil,
                                        sender: nil, body: Array("{}".utf8), contentType: "application/json", targetType: nil,
                                        targetID: nil, receivedAt: start, actions: [other])])
-        #expect(try outbox.oldestDueItemOfEachAction(at: start).map { "\($0.id) \($0.action)" } == ["1 odoo", "4 deploy"])
+        #expect(try outbox.dueItems(at: start, perAction: 1).map { "\($0.id) \($0.action)" } == ["1 odoo", "4 deploy"])
+        // Up to `perAction` of each (CONCURRENCY), oldest first, none already being tried.
+        #expect(try outbox.dueItems(at: start, perAction: 2).map { "\($0.id) \($0.action)" } == ["1 odoo", "2 odoo", "4 deploy"])
+        #expect(try outbox.startAttempt(id: 1, owner: "a", at: start))
+        #expect(try outbox.dueItems(at: start, perAction: 5).map(\.id) == [2, 3, 4])
+        let version = try #require(try outbox.dueItems(at: start, perAction: 5).last?.versionID)
+        #expect(try outbox.sealedVersion(id: version).map { "\($0.name) \($0.sealed)" } == "deploy [8]")
     }
 
     @Test func theScheduleGivesEachWaitThenDeath() {
@@ -93,7 +99,7 @@ import Testing
     @Test func outboxWritesTakeTheWritersLock() throws {
         let directory = try TemporaryDirectory()
         let (store, outbox) = try storeWithItems(1, in: directory)
-        #expect(try outbox.oldestDueItemOfEachAction(at: start).count == 1)
+        #expect(try outbox.dueItems(at: start, perAction: 1).count == 1)
         let held = try WriteLock(forDatabase: store.database.connection.path)
         let recorded = RecordedFlag()
         nonisolated(unsafe) let other = outbox  // used by the thread alone until it is done

@@ -19,6 +19,8 @@ public struct ActionDefinition: Sendable, Equatable {
     public var retrySchedule: [Int]
     /// `WITH_TOKEN=yes`: a command gets an installation token in GH_TOKEN.
     public var withToken: Bool
+    /// `CONCURRENCY`: how many of the action's items may run at once (1: one at a time, in order).
+    public var concurrency: Int = 1
     /// The file's text: what the outbox stores (sealed) with each item, and reads back to run it.
     public var source: [UInt8]
 

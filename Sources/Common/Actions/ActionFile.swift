@@ -6,16 +6,18 @@
 /// Keys: `EVENTS` (required: comma-separated event names, or `*`), `ACTIONS`, `REPOSITORIES`
 /// (`owner/name` globs), `BRANCHES` (branch globs), exactly one of `FORWARD_URL` and `COMMAND`, `FORWARD_SECRET` (required
 /// with `FORWARD_URL`), `USE_SHELL`, `WITH_TOKEN` (yes or no), `TIMEOUT` and `RETRY_SCHEDULE`
-/// (durations such as `30s`, `10m`, `1h`, `1d`).
+/// (durations such as `30s`, `10m`, `1h`, `1d`), `CONCURRENCY` (1 to 64).
 public enum ActionFile {
     public static let fileExtension = ".action"
     static let knownKeys = ["EVENTS", "ACTIONS", "REPOSITORIES", "BRANCHES", "FORWARD_URL", "FORWARD_SECRET", "COMMAND", "USE_SHELL",
-                            "WITH_TOKEN", "TIMEOUT", "RETRY_SCHEDULE"]
+                            "WITH_TOKEN", "TIMEOUT", "RETRY_SCHEDULE", "CONCURRENCY"]
     /// A forward secret as strong as the webhook secrets the project accepts for itself.
     static let minimumSecretBytes = 16
     static let maximumTimeoutSeconds = 3_600
     static let maximumRetries = 50
     static let maximumWaitSeconds = 7 * 86_400
+    /// Each running item is a thread and a process or a connection of the dispatcher's.
+    public static let maximumConcurrency = 64
 
     /// The action in `text`, read from `path`, named after the file.
     public static func parse(_ text: String, path: String) throws(ActionFileError) -> ActionDefinition {
@@ -140,8 +142,16 @@ public enum ActionFile {
                 }
             }
         }
+        var concurrency = 1
+        if let entry = values["CONCURRENCY"] {
+            guard let number = Int(entry.value.trimmingSpaces()), (1...maximumConcurrency).contains(number) else {
+                throw fail("CONCURRENCY", "a number from 1 to \(maximumConcurrency) (got \"\(entry.value)\")")
+            }
+            concurrency = number
+        }
         return ActionDefinition(name: name, events: events, actions: actions, repositories: repositories, branches: branches, target: target,
-                                timeoutSeconds: timeout, retrySchedule: schedule, withToken: withToken, source: Array(text.utf8))
+                                timeoutSeconds: timeout, retrySchedule: schedule, withToken: withToken, concurrency: concurrency,
+                                source: Array(text.utf8))
     }
 
     /// `deploy.action` -> `deploy`.

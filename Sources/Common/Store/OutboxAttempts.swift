@@ -3,21 +3,30 @@
 /// killed during one leaves a trace: the next dispatcher takes the try back and runs the item again
 /// (at least once; the forwarded X-GitHub-Delivery lets a receiver drop the duplicate).
 extension OutboxStore {
-    /// The oldest item due at `time` of each action (pending, or retrying with its wait over, and
-    /// not being tried), oldest first: a lane runs one item at a time, and one action's backlog of
-    /// thousands must not hide the other actions' items behind a limit. The IN term lets SQLite use
-    /// the partial index `outbox_unfinished` (unfinished items only).
-    public func oldestDueItemOfEachAction(at time: Timestamp) throws -> [(id: Int64, action: String)] {
+    /// The oldest items due at `time` of each action, at most `perAction` of each (pending, or
+    /// retrying with its wait over, and not being tried), oldest first, with the version each was
+    /// queued with: a lane runs one item at a time, and one action's backlog of thousands must not
+    /// hide the other actions' items behind a limit. The IN term lets SQLite use the partial index
+    /// `outbox_unfinished` (unfinished items only).
+    public func dueItems(at time: Timestamp, perAction: Int) throws -> [(id: Int64, action: String, versionID: Int64)] {
         let statement = try connection.prepare("""
-            SELECT min(id), action FROM outbox
-            WHERE status IN ('pending', 'retrying') AND attempt_started_at IS NULL
-                  AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-            GROUP BY action ORDER BY 1
+            SELECT id, action, action_version_id FROM (
+                SELECT id, action, action_version_id, row_number() OVER (PARTITION BY action ORDER BY id) AS position FROM outbox
+                WHERE status IN ('pending', 'retrying') AND attempt_started_at IS NULL
+                      AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+            ) WHERE position <= ? ORDER BY id
             """)
-        try statement.bind([.text(time.iso8601)])
-        var items: [(Int64, String)] = []
-        while try statement.step() { items.append((statement.int64(0), statement.text(1) ?? "")) }
+        try statement.bind([.text(time.iso8601), .integer(Int64(max(1, perAction)))])
+        var items: [(Int64, String, Int64)] = []
+        while try statement.step() { items.append((statement.int64(0), statement.text(1) ?? "", statement.int64(2))) }
         return items
+    }
+
+    /// The sealed text of action version `id` (what `CONCURRENCY` is read from before a try).
+    public func sealedVersion(id: Int64) throws -> (name: String, sealed: [UInt8])? {
+        let statement = try connection.prepare("SELECT name, sealed FROM action_versions WHERE id = ?")
+        try statement.bind([.integer(id)])
+        return try statement.step() ? (statement.text(0) ?? "", statement.blob(1)) : nil
     }
 
     /// Starts a try of item `id` for `owner`, counting it; false when the item is no longer due

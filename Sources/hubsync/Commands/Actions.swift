@@ -115,7 +115,7 @@ private func actionJSON(_ action: ActionDefinition) -> JSONValue {
         "actions": action.actions.map { .array($0.sorted().map { .string($0) }) } ?? .null,
         "repositories": action.repositories.map { .array($0.map { .string($0.pattern) }) } ?? .null,
         "branches": action.branches.map { .array($0.map { .string($0.pattern) }) } ?? .null,
-        "target": target, "timeout_seconds": .int(Int64(action.timeoutSeconds)),
+        "target": target, "timeout_seconds": .int(Int64(action.timeoutSeconds)), "concurrency": .int(Int64(action.concurrency)),
         "retry_schedule_seconds": .array(action.retrySchedule.map { .int(Int64($0)) }),
     ]
 }

@@ -12,7 +12,7 @@ struct DispatchCommand: ParsableCommand {
         abstract: "Run the outbox: forward deliveries and run commands for the actions they matched, with retries.",
         discussion: """
             Runs in the foreground until SIGTERM or SIGINT, then lets the tries in hand finish. Each action runs its \
-            items one at a time, in order; a slow or dead destination delays only its own. A dispatcher killed at any \
+            items one at a time, in order (or CONCURRENCY at once); a slow or dead destination delays only its own. A dispatcher killed at any \
             moment loses nothing: the next one runs again the tries it left unfinished.
             """)
     @OptionGroup var global: GlobalOptions
