@@ -36,7 +36,8 @@ public final class ActionExecutor {
             do {
                 let forwarder = try self.forwarder ?? Forwarder(version: environment.version)
                 self.forwarder = forwarder
-                let result = forwarder.forward(work, to: url, secret: secret, timeoutSeconds: action.timeoutSeconds)
+                let result = forwarder.forward(work, to: url, signature: action.forwardSignature, secret: secret, now: environment.now(),
+                                               timeoutSeconds: action.timeoutSeconds)
                 return Result(succeeded: result.succeeded, retryAfterSeconds: result.retryAfterSeconds, summary: result.summary,
                               schedule: action.retrySchedule)
             } catch {

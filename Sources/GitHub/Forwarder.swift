@@ -3,7 +3,9 @@ import Common
 /// Forwards one stored delivery for an action (`FORWARD_URL`): the exact body with its content
 /// type, GitHub's headers, and an `X-Hub-Signature-256` made with the action's own secret, so that
 /// an existing GitHub receiver (the Odoo module's /odoo/github/webhook, a Probot app) takes it
-/// unchanged. Redirects are never followed (the body and a valid signature would go wherever the
+/// unchanged; or, with `FORWARD_SIGNATURE=standard-webhooks`, Standard Webhooks' three headers
+/// instead of GitHub's signature (the delivery id as `webhook-id`, the same for every try; the
+/// try's own time as `webhook-timestamp`). Redirects are never followed (the body and a valid signature would go wherever the
 /// answer points); plain http was allowed only to loopback when the action file was read.
 public final class Forwarder {
     public struct Result: Sendable, Equatable {
@@ -29,13 +31,22 @@ public final class Forwarder {
         userAgent = "pulser-hub-sync/\(version) (forwarding GitHub-Hookshot deliveries)"
     }
 
-    public func forward(_ work: OutboxWork, to url: String, secret: [UInt8], timeoutSeconds: Int) -> Result {
+    /// `secret`: the action's FORWARD_SECRET, or the Standard Webhooks key it holds; `now`: the try's time.
+    public func forward(_ work: OutboxWork, to url: String, signature: ForwardSignature, secret: [UInt8], now: Timestamp,
+                        timeoutSeconds: Int) -> Result {
         var headers = [
             "Content-Type: \(work.contentType)", "User-Agent: \(userAgent)", "X-GitHub-Event: \(work.event)",
             "X-GitHub-Delivery: \(work.deliveryID)", "X-GitHub-Hook-ID: \(work.hookID)",
-            "X-Hub-Signature-256: \(HubSignature.header(for: work.body, secret: secret))",
             "Expect:",  // no 100-continue round trip (and no second's wait on receivers that ignore it)
         ]
+        switch signature {
+        case .github:
+            headers.append("X-Hub-Signature-256: \(HubSignature.header(for: work.body, secret: secret))")
+        case .standardWebhooks:
+            let timestamp = now.microsecondsSinceEpoch / 1_000_000
+            headers += ["webhook-id: \(work.deliveryID)", "webhook-timestamp: \(timestamp)",
+                        "webhook-signature: " + StandardWebhookSignature.header(id: work.deliveryID, timestamp: timestamp, body: work.body, key: secret)]
+        }
         if let targetType = work.targetType { headers.append("X-GitHub-Hook-Installation-Target-Type: \(targetType)") }
         if let targetID = work.targetID { headers.append("X-GitHub-Hook-Installation-Target-ID: \(targetID)") }
         do {

@@ -78,6 +78,28 @@ import TestSupport
         }
     }
 
+    /// FORWARD_SIGNATURE=standard-webhooks: each try carries webhook-id (the delivery, the same on
+    /// every try), its own webhook-timestamp and a webhook-signature that the receiver's own
+    /// implementation of the specification verifies; no X-Hub-Signature-256.
+    @Test func aStandardWebhooksReceiverVerifiesEachTry() throws {
+        let secret = "whsec_" + Base64URL.encodeStandard(Array((0..<32).map { UInt8($0 * 7 & 0xFF) }))
+        let receiver = try FlakyReceiver(secret: secret, failFirst: 1, directory: directory.path)
+        let action = "EVENTS=push\nFORWARD_URL=http://127.0.0.1:\(receiver.port)/hooks\nFORWARD_SIGNATURE=standard-webhooks\n"
+            + "FORWARD_SECRET=\(secret)\nRETRY_SCHEDULE=10s\n"
+        try store([("d-std", "push", "{\"n\": 1}")], actions: [("svix", action)])
+        let dispatcher = try dispatcher()
+        let first = now
+        dispatcher.pass()
+        dispatcher.waitForLanes()
+        advance(seconds: 10)
+        dispatcher.pass()
+        dispatcher.waitForLanes()
+        #expect(try outbox().list(limit: 1).first?.status == .done)
+        let tries = try receiver.tries()
+        #expect(tries.count == 2 && tries.allSatisfy { $0.signatureOK && $0.webhookID == "d-std" && $0.body == Array("{\"n\": 1}".utf8) })
+        #expect(tries.map(\.webhookTimestamp) == [String(first.microsecondsSinceEpoch / 1_000_000), String(now.microsecondsSinceEpoch / 1_000_000)])
+    }
+
     @Test func theScheduleRunsOutThenTheItemIsDeadUntilRetried() throws {
         let receiver = try FlakyReceiver(secret: Self.forwardSecret, failFirst: 3, retryAfter: "30", directory: directory.path)
         let action = "EVENTS=*\nFORWARD_URL=http://127.0.0.1:\(receiver.port)/hook\nFORWARD_SECRET=\(Self.forwardSecret)\nRETRY_SCHEDULE=10s,10s\n"

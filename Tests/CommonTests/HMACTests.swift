@@ -2,6 +2,19 @@ import Testing
 @testable import Common
 
 @Suite struct HMACTests {
+    /// The Standard Webhooks specification's published vector (its reference libraries' tests).
+    @Test func standardWebhooksSignatureMatchesThePublishedVector() throws {
+        let key = try #require(StandardWebhookSignature.key(fromSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
+        #expect(StandardWebhookSignature.header(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330,
+                                                body: Array(#"{"test": 2432232314}"#.utf8), key: key)
+                == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+        #expect(StandardWebhookSignature.key(fromSecret: "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") == nil, "no whsec_ prefix")
+        #expect(StandardWebhookSignature.key(fromSecret: "whsec_c2hvcnQ=") == nil, "5 bytes")
+        #expect(StandardWebhookSignature.key(fromSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS_") == nil, "the URL-safe alphabet")
+        #expect(Base64URL.decodeStandard("YWJjZA==") == Array("abcd".utf8) && Base64URL.decodeStandard("YWJjZA") == Array("abcd".utf8))
+        #expect(Base64URL.decodeStandard("YW=JjZA=") == nil && Base64URL.decodeStandard("YWJjZA===") == nil)
+    }
+
     /// GitHub's published example (docs/github-protocol.md, section 2).
     @Test func gitHubPublishedVector() {
         let secret = Array("It's a Secret to Everybody".utf8)

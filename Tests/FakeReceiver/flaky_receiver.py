@@ -2,8 +2,11 @@
 """A webhook receiver for the dispatcher's tests, on a loopback port: fails the first --fail-first
 tries of each delivery (by X-GitHub-Delivery) with 503 (and Retry-After if asked), then answers
 200. Each try is one JSON line in --log: the delivery id, the try number, the event, the content
-type, whether X-Hub-Signature-256 verifies with --secret, and the body in base64 (to compare
-byte for byte). Prints "LISTENING <port>" once ready."""
+type, whether the signature verifies with --secret, and the body in base64 (to compare byte for
+byte). A --secret of the form whsec_<base64> is a Standard Webhooks secret: then webhook-signature
+is checked as the specification says (https://www.standardwebhooks.com: HMAC-SHA256 keyed with
+the decoded base64, over "<webhook-id>.<webhook-timestamp>.<body>", "v1,<base64>" entries separated
+by spaces), and X-Hub-Signature-256 must be absent. Prints "LISTENING <port>" once ready."""
 import argparse, base64, hashlib, hmac, http.server, json, threading
 
 arguments = argparse.ArgumentParser()
@@ -23,7 +26,15 @@ class Receiver(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         delivery = self.headers.get("X-GitHub-Delivery", "")
-        expected = "sha256=" + hmac.new(options.secret.encode(), body, hashlib.sha256).hexdigest()
+        if options.secret.startswith("whsec_"):
+            key = base64.b64decode(options.secret[len("whsec_"):])
+            signed = f"{self.headers.get('webhook-id', '')}.{self.headers.get('webhook-timestamp', '')}.".encode() + body
+            expected = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+            offered = self.headers.get("webhook-signature", "").split(" ")
+            signature_ok = any(hmac.compare_digest(expected, one) for one in offered) and "X-Hub-Signature-256" not in self.headers
+        else:
+            expected = "sha256=" + hmac.new(options.secret.encode(), body, hashlib.sha256).hexdigest()
+            signature_ok = hmac.compare_digest(expected, self.headers.get("X-Hub-Signature-256", ""))
         with lock:
             tries[delivery] = tries.get(delivery, 0) + 1
             number = tries[delivery]
@@ -31,7 +42,8 @@ class Receiver(http.server.BaseHTTPRequestHandler):
                 log.write(json.dumps({
                     "delivery": delivery, "try": number, "event": self.headers.get("X-GitHub-Event"),
                     "hook_id": self.headers.get("X-GitHub-Hook-ID"), "content_type": self.headers.get("Content-Type"),
-                    "signature_ok": hmac.compare_digest(expected, self.headers.get("X-Hub-Signature-256", "")),
+                    "signature_ok": signature_ok, "webhook_id": self.headers.get("webhook-id"),
+                    "webhook_timestamp": self.headers.get("webhook-timestamp"),
                     "body": base64.b64encode(body).decode()}) + "\n")
         failing = number <= options.fail_first
         answer = b'{"status":"unavailable"}' if failing else b'{"status":"ok"}'

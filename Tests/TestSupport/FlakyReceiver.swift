@@ -8,6 +8,9 @@ public final class FlakyReceiver {
         public var event: String?
         public var hookID: String?
         public var signatureOK: Bool
+        /// Standard Webhooks' `webhook-id` and `webhook-timestamp`, when sent.
+        public var webhookID: String?
+        public var webhookTimestamp: String?
         public var body: [UInt8]
     }
 
@@ -42,7 +45,8 @@ public final class FlakyReceiver {
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
             let body = Data(base64Encoded: object["body"] as? String ?? "").map { Array($0) } ?? []
             return Try(delivery: object["delivery"] as? String ?? "", number: object["try"] as? Int ?? 0, event: object["event"] as? String,
-                       hookID: object["hook_id"] as? String, signatureOK: object["signature_ok"] as? Bool ?? false, body: body)
+                       hookID: object["hook_id"] as? String, signatureOK: object["signature_ok"] as? Bool ?? false,
+                       webhookID: object["webhook_id"] as? String, webhookTimestamp: object["webhook_timestamp"] as? String, body: body)
         }
     }
 }

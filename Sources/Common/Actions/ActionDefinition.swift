@@ -21,6 +21,9 @@ public struct ActionDefinition: Sendable, Equatable {
     public var withToken: Bool
     /// `CONCURRENCY`: how many of the action's items may run at once (1: one at a time, in order).
     public var concurrency: Int = 1
+    /// `FORWARD_SIGNATURE`: how a forwarded delivery is signed (the forward target's secret is the
+    /// Standard Webhooks key, decoded, with `.standardWebhooks`).
+    public var forwardSignature: ForwardSignature = .github
     /// The file's text: what the outbox stores (sealed) with each item, and reads back to run it.
     public var source: [UInt8]
 
@@ -65,6 +68,14 @@ public struct DeliveryFacts: Sendable, Equatable {
         self.repository = repository
         self.branch = branch
     }
+}
+
+/// How a forwarded delivery is signed: as GitHub signs it (`X-Hub-Signature-256`, what the Odoo
+/// module and Probot check), or as Standard Webhooks do (`webhook-id`, `webhook-timestamp`,
+/// `webhook-signature`; StandardWebhookSignature).
+public enum ForwardSignature: String, Sendable, Equatable {
+    case github
+    case standardWebhooks = "standard-webhooks"
 }
 
 /// What an action does with a delivery.

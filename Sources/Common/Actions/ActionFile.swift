@@ -6,11 +6,12 @@
 /// Keys: `EVENTS` (required: comma-separated event names, or `*`), `ACTIONS`, `REPOSITORIES`
 /// (`owner/name` globs), `BRANCHES` (branch globs), exactly one of `FORWARD_URL` and `COMMAND`, `FORWARD_SECRET` (required
 /// with `FORWARD_URL`), `USE_SHELL`, `WITH_TOKEN` (yes or no), `TIMEOUT` and `RETRY_SCHEDULE`
-/// (durations such as `30s`, `10m`, `1h`, `1d`), `CONCURRENCY` (1 to 64).
+/// (durations such as `30s`, `10m`, `1h`, `1d`), `CONCURRENCY` (1 to 64), `FORWARD_SIGNATURE`
+/// (`github` or `standard-webhooks`).
 public enum ActionFile {
     public static let fileExtension = ".action"
     static let knownKeys = ["EVENTS", "ACTIONS", "REPOSITORIES", "BRANCHES", "FORWARD_URL", "FORWARD_SECRET", "COMMAND", "USE_SHELL",
-                            "WITH_TOKEN", "TIMEOUT", "RETRY_SCHEDULE", "CONCURRENCY"]
+                            "WITH_TOKEN", "TIMEOUT", "RETRY_SCHEDULE", "CONCURRENCY", "FORWARD_SIGNATURE"]
     /// A forward secret as strong as the webhook secrets the project accepts for itself.
     static let minimumSecretBytes = 16
     static let maximumTimeoutSeconds = 3_600
@@ -78,6 +79,7 @@ public enum ActionFile {
                                     refusal: "is not a branch pattern (a name such as main, wildcards * and **; no ?, [ or leading !)")
 
         let target: ActionTarget
+        var forwardSignature = ForwardSignature.github
         switch (values["FORWARD_URL"], values["COMMAND"]) {
         case (nil, nil):
             throw ActionFileError(path: path, line: nil, reason: "set FORWARD_URL (forward each delivery) or COMMAND (run a program)")
@@ -89,15 +91,27 @@ public enum ActionFile {
                 throw fail("FORWARD_URL", "plain http only to a loopback address; use https")
             }
             guard let secret = values["FORWARD_SECRET"]?.value else {
-                throw fail("FORWARD_URL", "FORWARD_SECRET is required: the destination checks X-Hub-Signature-256 with it")
-            }
-            guard secret.utf8.count >= minimumSecretBytes else {
-                throw fail("FORWARD_SECRET", "at least \(minimumSecretBytes) bytes")
+                throw fail("FORWARD_URL", "FORWARD_SECRET is required: the destination checks the signature with it")
             }
             for key in ["USE_SHELL", "WITH_TOKEN"] where values[key] != nil { throw fail(key, "applies to COMMAND only") }
-            target = .forward(url: url.value, secret: Array(secret.utf8))
+            if let entry = values["FORWARD_SIGNATURE"] {
+                guard let signature = ForwardSignature(rawValue: entry.value.trimmingSpaces()) else {
+                    throw fail("FORWARD_SIGNATURE", "github or standard-webhooks (got \"\(entry.value)\")")
+                }
+                forwardSignature = signature
+            }
+            switch forwardSignature {
+            case .github:
+                guard secret.utf8.count >= minimumSecretBytes else { throw fail("FORWARD_SECRET", "at least \(minimumSecretBytes) bytes") }
+                target = .forward(url: url.value, secret: Array(secret.utf8))
+            case .standardWebhooks:
+                guard let key = StandardWebhookSignature.key(fromSecret: secret) else {
+                    throw fail("FORWARD_SECRET", "with standard-webhooks, whsec_ then the base64 of 24 to 64 bytes (as the receiver shows it)")
+                }
+                target = .forward(url: url.value, secret: key)
+            }
         case (nil, .some(let command)):
-            if values["FORWARD_SECRET"] != nil { throw fail("FORWARD_SECRET", "applies to FORWARD_URL only") }
+            for key in ["FORWARD_SECRET", "FORWARD_SIGNATURE"] where values[key] != nil { throw fail(key, "applies to FORWARD_URL only") }
             let usesShell = try flag("USE_SHELL", values, path: path) ?? false
             if usesShell {
                 guard !command.value.trimmingSpaces().isEmpty else { throw fail("COMMAND", "empty") }
@@ -151,7 +165,7 @@ public enum ActionFile {
         }
         return ActionDefinition(name: name, events: events, actions: actions, repositories: repositories, branches: branches, target: target,
                                 timeoutSeconds: timeout, retrySchedule: schedule, withToken: withToken, concurrency: concurrency,
-                                source: Array(text.utf8))
+                                forwardSignature: forwardSignature, source: Array(text.utf8))
     }
 
     /// `deploy.action` -> `deploy`.

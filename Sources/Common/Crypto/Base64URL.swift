@@ -19,11 +19,24 @@ public enum Base64URL {
 
     public static func encode(_ text: String) -> String { encode(Array(text.utf8)) }
 
-    /// The standard alphabet with padding (RFC 4648, section 4), as HTTP Basic authentication uses it.
-    public static func encodeStandard(_ text: String) -> String {
-        let url = encode(Array(text.utf8))
-        let standard = String(url.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
+    /// The standard alphabet with padding (RFC 4648, section 4), as HTTP Basic authentication and
+    /// Standard Webhooks use it.
+    public static func encodeStandard<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let standard = String(encode(bytes).map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
         return standard + String(repeating: "=", count: (4 - standard.count % 4) % 4)
+    }
+
+    public static func encodeStandard(_ text: String) -> String { encodeStandard(Array(text.utf8)) }
+
+    /// The standard alphabet, padded or not; nil for any other character, for padding anywhere but
+    /// at the end, or for an impossible length.
+    public static func decodeStandard(_ text: String) -> [UInt8]? {
+        var body = Substring(text)
+        var padding = 0
+        while body.hasSuffix("=") && padding < 2 { body = body.dropLast(); padding += 1 }
+        if padding > 0 && text.utf8.count % 4 != 0 { return nil }
+        guard !body.contains("-"), !body.contains("_") else { return nil }  // the URL-safe alphabet's
+        return decode(String(body.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 }))
     }
 
     /// Nil for characters outside the URL-safe alphabet or an impossible length.
