@@ -94,6 +94,24 @@ import Testing
         #expect(RetrySchedule.nextAttempt(afterAttempts: 0, schedule: schedule, retryAfterSeconds: nil, now: now) == nil)
     }
 
+    /// A version stored by a transaction that rolled back is not taken as known: the next delivery
+    /// of that version stores it again (its cached id would name no row).
+    @Test func aVersionStoredByARolledBackTransactionIsStoredAgain() throws {
+        let directory = try TemporaryDirectory()
+        let (store, _) = try storeWithItems(1, in: directory)
+        let outbox = try OutboxStore(connection: store.connection, writeLock: nil)
+        let fresh = QueuedAction(name: "fresh", digest: Array(repeating: 3, count: 32), sealed: [5])
+        try store.connection.execute("BEGIN IMMEDIATE")
+        try outbox.enqueue(eventID: 1, actions: [fresh], at: start)
+        try store.connection.execute("ROLLBACK")
+        outbox.transactionEnded(committed: false)
+        try store.connection.inTransaction { try outbox.enqueue(eventID: 1, actions: [fresh], at: start) }
+        outbox.transactionEnded(committed: true)
+        #expect(try store.connection.scalarInt("""
+            SELECT count(*) FROM outbox AS o JOIN action_versions AS v ON v.id = o.action_version_id WHERE v.name = 'fresh'
+            """) == 1)
+    }
+
     /// The dispatcher's commits queue behind the writers' flock as the intake's do: an intake commit
     /// must never wait on SQLite's busy timeout (and fail) because a dispatcher's fsync stalled.
     @Test func outboxWritesTakeTheWritersLock() throws {

@@ -91,8 +91,10 @@ public final class EventStore {
     /// A delivery already stored is left as it was, including its first body: GitHub reuses the
     /// delivery GUID on redelivery (docs/github-protocol.md, section 4).
     public func commit(_ items: [WriteItem]) throws -> [WriteResult] {
-        try database.writeLock.withLock {
-            try connection.inTransaction {
+        var committed = false
+        defer { outbox.transactionEnded(committed: committed) }
+        return try database.writeLock.withLock {
+            let results = try connection.inTransaction {
                 var results: [WriteResult] = []
                 results.reserveCapacity(items.count)
                 for item in items {
@@ -102,21 +104,22 @@ public final class EventStore {
                         // A storage fault is no fault of this item: fail the batch, so that the
                         // connection is reopened and nothing of the batch is acknowledged.
                         if let storageError = error as? SQLiteError, storageError.isTransient { throw error }
+                        if error is BatchFailure { throw error }
                         guard connection.isInTransaction else { throw error }
                         results.append(.failed(error))
                     }
                 }
                 return results
             }
+            committed = true
+            return results
         }
     }
 
     private func apply(_ item: WriteItem) throws -> WriteResult {
         switch item {
         case .insert(let event):
-            // The delivery alone is one statement; with its state set or its outbox items it is several.
-            if event.hasHandler && event.actions.isEmpty { return .inserted(try insertOne(event)) }
-            return .inserted(try asOneItem { try insertOne(event) })
+            return .inserted(try insertOne(event))
         case .outcome(let id, let outcome, let time):
             // Mirror changes and the state.
             try asOneItem {
@@ -169,8 +172,17 @@ public final class EventStore {
             try insertStatement.step() ? insertStatement.int64(0) : nil
         }
         if let insertedID {
-            if !event.hasHandler { try skipStatement.run([.text(event.receivedAt.iso8601), .integer(insertedID)]) }
-            try outbox.enqueue(eventID: insertedID, actions: event.actions, at: event.receivedAt)
+            // The statements that follow the delivery's own touch only rows it just made, with
+            // values checked before (a state, outbox items of versions stored first): none fails
+            // for this delivery alone, so a failure fails the batch (nothing of it acknowledged)
+            // instead of a savepoint per delivery, whose journal of the pages it changed was the
+            // largest cost of queueing actions (issue 16).
+            do {
+                if !event.hasHandler { try skipStatement.run([.text(event.receivedAt.iso8601), .integer(insertedID)]) }
+                try outbox.enqueue(eventID: insertedID, actions: event.actions, at: event.receivedAt)
+            } catch {
+                throw BatchFailure(cause: error)
+            }
             return .stored(id: insertedID)
         }
         try findStatement.bind([.text(event.deliveryID), .integer(event.hookID)])
@@ -299,3 +311,10 @@ public final class EventStore {
 
 private func optionalText(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
 private func optionalInteger(_ value: Int64?) -> SQLiteValue { value.map { .integer($0) } ?? .null }
+
+/// A statement that cannot fail for one delivery alone (EventStore.insertOne) failed: the whole
+/// batch fails, and nothing of it is acknowledged.
+struct BatchFailure: Error, CustomStringConvertible {
+    let cause: any Error
+    var description: String { "\(cause)" }
+}

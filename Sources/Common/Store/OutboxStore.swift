@@ -7,8 +7,14 @@ public final class OutboxStore {
     /// EventStore, whose caller holds it already.
     private let writeLock: WriteLock?
     private let storeVersionStatement: SQLiteStatement
+    private let versionIDStatement: SQLiteStatement
     private let enqueueStatement: SQLiteStatement
     private let isReplayStatement: SQLiteStatement
+    /// Action version ids by digest, of versions known to be committed: versions are never changed
+    /// nor deleted, so each delivery of a known version is one INSERT of its item. Those stored by
+    /// the current transaction are kept apart until it commits (`transactionEnded`).
+    private var committedVersionIDs: [[UInt8]: Int64] = [:]
+    private var versionIDsInTransaction: [[UInt8]: Int64] = [:]
 
     public convenience init(database: Database) throws {
         try self.init(connection: database.connection, writeLock: database.writeLock)
@@ -20,10 +26,8 @@ public final class OutboxStore {
         storeVersionStatement = try connection.prepare("""
             INSERT INTO action_versions (name, digest, sealed, stored_at) VALUES (?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING
             """)
-        enqueueStatement = try connection.prepare("""
-            INSERT INTO outbox (event_id, action, action_version_id, created_at)
-            SELECT ?, name, id, ? FROM action_versions WHERE digest = ?
-            """)
+        versionIDStatement = try connection.prepare("SELECT id FROM action_versions WHERE digest = ?")
+        enqueueStatement = try connection.prepare("INSERT INTO outbox (event_id, action, action_version_id, created_at) VALUES (?, ?, ?, ?)")
         // The insert trigger marks a replay (the same body under a new delivery id) skipped with its
         // reason; every other new delivery's state has no error.
         isReplayStatement = try connection.prepare("SELECT error IS NOT NULL FROM event_states WHERE event_id = ?")
@@ -38,9 +42,29 @@ public final class OutboxStore {
         isReplayStatement.reset()
         if isReplay { return }
         for action in actions {
-            try storeVersionStatement.run([.text(action.name), .blob(action.digest), .blob(action.sealed), .text(time.iso8601)])
-            try enqueueStatement.run([.integer(eventID), .text(time.iso8601), .blob(action.digest)])
+            try enqueueStatement.run([.integer(eventID), .text(action.name), .integer(try versionID(of: action, at: time)), .text(time.iso8601)])
         }
+    }
+
+    /// The id of the action's version, stored first if it is new.
+    private func versionID(of action: QueuedAction, at time: Timestamp) throws -> Int64 {
+        if let known = committedVersionIDs[action.digest] ?? versionIDsInTransaction[action.digest] { return known }
+        try storeVersionStatement.run([.text(action.name), .blob(action.digest), .blob(action.sealed), .text(time.iso8601)])
+        try versionIDStatement.bind([.blob(action.digest)])
+        defer { versionIDStatement.reset() }
+        guard try versionIDStatement.step() else {
+            throw SQLiteError(code: 1, message: "the action version just stored is not there", sql: versionIDStatement.sql)
+        }
+        let id = versionIDStatement.int64(0)
+        versionIDsInTransaction[action.digest] = id
+        return id
+    }
+
+    /// Called by EventStore when the transaction that queued items ends: the versions it stored are
+    /// known from then on only if it committed.
+    func transactionEnded(committed: Bool) {
+        if committed { committedVersionIDs.merge(versionIDsInTransaction) { old, _ in old } }
+        versionIDsInTransaction = [:]
     }
 }
 
