@@ -67,7 +67,10 @@ public final class ActionExecutor {
             case .failure(let failure):
                 return failed(failure.description)
             case .success(let outcome):
-                var tail = String(decoding: outcome.output.suffix(1000), as: UTF8.self)
+                // The output is kept with the item and logged: a script that prints its token must
+                // not leave it there in plain text.
+                let output = variables["GH_TOKEN"].map { redacting($0, in: outcome.output) } ?? outcome.output
+                var tail = String(decoding: output.suffix(1000), as: UTF8.self)
                 while let last = tail.last, last.isWhitespace { tail.removeLast() }
                 let how = outcome.timedOut ? "timed out after \(action.timeoutSeconds)s"
                     : outcome.exitStatus.map { "exit \($0)" } ?? "signal \(outcome.signal ?? 0)"
@@ -75,4 +78,23 @@ public final class ActionExecutor {
             }
         }
     }
+}
+
+/// `bytes` with every occurrence of `secret` replaced by `[redacted]`.
+func redacting(_ secret: String, in bytes: [UInt8]) -> [UInt8] {
+    let needle = Array(secret.utf8)
+    guard !needle.isEmpty, bytes.count >= needle.count else { return bytes }
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count)
+    var index = 0
+    while index < bytes.count {
+        if index + needle.count <= bytes.count && bytes[index] == needle[0] && Array(bytes[index..<index + needle.count]) == needle {
+            out += Array("[redacted]".utf8)
+            index += needle.count
+        } else {
+            out.append(bytes[index])
+            index += 1
+        }
+    }
+    return out
 }

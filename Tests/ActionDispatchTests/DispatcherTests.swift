@@ -151,6 +151,22 @@ import TestSupport
         #expect(!variables.contains("SECRET"))
     }
 
+    /// A WITH_TOKEN command gets GH_TOKEN; if it prints it, the output kept with the item says
+    /// [redacted] instead (the outbox and the log are no place for a token).
+    @Test func aTokenPrintedByACommandIsNotKept() throws {
+        let token = "ghs_" + String((0..<36).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement()! })
+        let action = "EVENTS=push\nWITH_TOKEN=yes\nUSE_SHELL=yes\nRETRY_SCHEDULE=none\nCOMMAND=echo \"token is $GH_TOKEN\"; exit 3\n"
+        try store([("d-token", "push", "{}")], actions: [("leaky", action)])
+        let clock = self.clock
+        let dispatcher = try Dispatcher(DispatchEnvironment(
+            configuration: configuration, box: SecretBox(key: key), logger: Logger(program: "test", minimumLevel: .error),
+            now: { clock.now }, installationToken: { _ in token }, version: "test"))
+        dispatcher.pass()
+        dispatcher.waitForLanes()
+        let item = try #require(try outbox().list(limit: 1).first)
+        #expect(item.status == .dead && item.lastResult == "exit 3: token is [redacted]", "\(item.lastResult ?? "")")
+    }
+
     /// CONCURRENCY=3: three of the action's items run at once, never a fourth; without it, one.
     @Test func concurrencyLetsThatManyItemsRunAtOnceAndNoMore() throws {
         let out = directory.path + "/spans"
