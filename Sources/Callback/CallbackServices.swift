@@ -7,7 +7,10 @@ import Common
 public struct CallbackServices: Sendable {
     public let configuration: Configuration
     public let tokenBox: SecretBox
-    public let installState: InstallState
+    public let installState: BrowserState
+    /// The console's sign-in state and session (issue 17).
+    public let signInState: BrowserState
+    public let adminSession: AdminSession
     public let logger: Logger
     public let now: @Sendable () -> Timestamp
     /// `GET /app`'s slug, fetched at most once an hour per process (GITHUB_APP_SLUG unset).
@@ -19,7 +22,9 @@ public struct CallbackServices: Sendable {
         let key = try KeyFile.tokenKey(configuration)
         self.configuration = configuration
         tokenBox = SecretBox(key: key)
-        installState = InstallState(tokenKey: key)
+        installState = BrowserState(tokenKey: key, purpose: .install)
+        signInState = BrowserState(tokenKey: key, purpose: .signIn)
+        adminSession = AdminSession(tokenKey: key)
         self.logger = logger
         self.now = now
     }

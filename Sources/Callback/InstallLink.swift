@@ -10,7 +10,7 @@ struct InstallLink {
         let slug = try services.configuration.appSlug ?? services.appSlug.slug(now: services.now(), fetch: fetchSlug)
         let (state, cookie) = try services.installState.issue(now: services.now())
         let location = services.configuration.gitHubURL + "/apps/\(slug)/installations/new?state=" + state
-        return HTTPResponse(status: 302, headers: [("Location", location), InstallState.setCookieHeader(cookie)] + HTMLPage.securityHeaders)
+        return HTTPResponse(status: 302, headers: [("Location", location), services.installState.setCookie(cookie)] + HTMLPage.securityHeaders)
     }
 
     /// The App's slug from `GET /app` with the App JWT, when GITHUB_APP_SLUG is not set.

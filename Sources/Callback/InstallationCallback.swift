@@ -30,7 +30,7 @@ struct InstallationCallback {
         guard idText.utf8.count <= 18, idText.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let installationID = Int64(idText),
               installationID > 0
         else { throw CallbackError.invalidInstallationID }
-        let installCookie = cookieValue(named: InstallState.cookieName, in: request.header("cookie"))
+        let installCookie = cookieValue(named: services.installState.cookieName, in: request.header("cookie"))
         var startedAtInstallLink = false
         if let state = parameters["state"] {
             do {
@@ -82,7 +82,7 @@ struct InstallationCallback {
             if isSuspended { throw CallbackError.installationSuspended(account: accountName) }
             _ = try tokens.installationToken(for: installationID)
             return successPage(account: accountName, installation: installation)
-                .response(status: 200, headers: [InstallState.clearCookieHeader()])
+                .response(status: 200, headers: [services.installState.clearCookie()])
         }
     }
 

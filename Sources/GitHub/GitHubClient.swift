@@ -88,7 +88,7 @@ public final class GitHubClient {
     /// GitHub reports OAuth errors with HTTP 200 (docs/github-protocol.md, section 10): success is decided by the
     /// presence of `access_token`, by the caller.
     public func oauthAccessToken(form: [(String, String)]) throws(GitHubError) -> Response {
-        let body = form.map { percentEncode($0.0) + "=" + percentEncode($0.1) }.joined(separator: "&")
+        let body = form.map { FormDecoding.percentEncode($0.0) + "=" + FormDecoding.percentEncode($0.1) }.joined(separator: "&")
         let response = try send(method: "POST", url: webBaseURL + "/login/oauth/access_token", headers: [
             "Accept: application/json", "Content-Type: application/x-www-form-urlencoded", "User-Agent: \(userAgent)",
         ], body: Array(body.utf8))
@@ -150,21 +150,3 @@ public final class GitHubClient {
     }
 }
 
-/// RFC 3986 unreserved characters pass; everything else is %XX.
-func percentEncode(_ text: String) -> String {
-    var out = ""
-    for byte in text.utf8 {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-            out.unicodeScalars.append(Unicode.Scalar(byte))
-        default:
-            out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)
-        }
-    }
-    return out
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
-}

@@ -3,45 +3,53 @@ import Testing
 @testable import Common
 
 @Suite struct InstallStateTests {
-    let signer = InstallState(tokenKey: [UInt8](repeating: 7, count: 32))
+    let signer = BrowserState(tokenKey: [UInt8](repeating: 7, count: 32), purpose: .install)
     let now = Timestamp(microsecondsSinceEpoch: 1_764_151_977_000_000)
 
     @Test func aStateVerifiesWithItsCookieUntilItExpires() throws {
         let (state, cookie) = try signer.issue(now: now)
         try signer.verify(state, cookieValue: cookie, now: now)
-        try signer.verify(state, cookieValue: cookie, now: now.adding(seconds: InstallState.lifetimeSeconds))
-        #expect(throws: InstallState.Rejection.expired) {
-            try signer.verify(state, cookieValue: cookie, now: now.adding(seconds: InstallState.lifetimeSeconds + 1))
+        try signer.verify(state, cookieValue: cookie, now: now.adding(seconds: BrowserState.lifetimeSeconds))
+        #expect(throws: BrowserState.Rejection.expired) {
+            try signer.verify(state, cookieValue: cookie, now: now.adding(seconds: BrowserState.lifetimeSeconds + 1))
         }
     }
 
     @Test func aStateFromAnotherBrowserIsRefused() throws {
         let (state, _) = try signer.issue(now: now)
         let (_, otherCookie) = try signer.issue(now: now)
-        #expect(throws: InstallState.Rejection.cookieMismatch) { try signer.verify(state, cookieValue: otherCookie, now: now) }
-        #expect(throws: InstallState.Rejection.cookieMismatch) { try signer.verify(state, cookieValue: nil, now: now) }
+        #expect(throws: BrowserState.Rejection.cookieMismatch) { try signer.verify(state, cookieValue: otherCookie, now: now) }
+        #expect(throws: BrowserState.Rejection.cookieMismatch) { try signer.verify(state, cookieValue: nil, now: now) }
     }
 
     @Test func aForgedOrAlteredStateIsRefused() throws {
         let (state, cookie) = try signer.issue(now: now)
-        let otherKey = InstallState(tokenKey: [UInt8](repeating: 8, count: 32))
-        #expect(throws: InstallState.Rejection.forged) { try otherKey.verify(state, cookieValue: cookie, now: now) }
+        let otherKey = BrowserState(tokenKey: [UInt8](repeating: 8, count: 32), purpose: .install)
+        #expect(throws: BrowserState.Rejection.forged) { try otherKey.verify(state, cookieValue: cookie, now: now) }
         // Extending the expiry in the payload breaks the signature.
         var parts = state.split(separator: ".").map(String.init)
         var payload = Base64URL.decode(parts[0])!
         payload[23] &+= 1
         parts[0] = Base64URL.encode(payload)
-        #expect(throws: InstallState.Rejection.forged) { try signer.verify(parts.joined(separator: "."), cookieValue: cookie, now: now) }
+        #expect(throws: BrowserState.Rejection.forged) { try signer.verify(parts.joined(separator: "."), cookieValue: cookie, now: now) }
         for garbage in ["", ".", "abc", "<script>.x", String(repeating: "A", count: 5000) + ".B"] {
-            #expect(throws: InstallState.Rejection.self) { try signer.verify(garbage, cookieValue: cookie, now: now) }
+            #expect(throws: BrowserState.Rejection.self) { try signer.verify(garbage, cookieValue: cookie, now: now) }
         }
+    }
+
+    @Test func aStateCarriesItsValueAndServesOnePurposeOnly() throws {
+        let signIn = BrowserState(tokenKey: [UInt8](repeating: 7, count: 32), purpose: .signIn)
+        let (state, cookie) = try signIn.issue(now: now, carrying: Array("/github/admin/events?status=failed".utf8))
+        #expect(try signIn.verify(state, cookieValue: cookie, now: now) == Array("/github/admin/events?status=failed".utf8))
+        #expect(throws: BrowserState.Rejection.forged) { try signer.verify(state, cookieValue: cookie, now: now) }
+        #expect(signIn.cookieName != signer.cookieName)
     }
 
     @Test func cookiesAreReadFromTheHeader() {
         #expect(cookieValue(named: "hubsync_install", in: "a=1; hubsync_install=xyz; b=2") == "xyz")
         #expect(cookieValue(named: "hubsync_install", in: "hubsync_installX=1") == nil)
         #expect(cookieValue(named: "hubsync_install", in: nil) == nil)
-        let header = InstallState.setCookieHeader("nonce")
+        let header = signer.setCookie("nonce")
         #expect(header.value.contains("HttpOnly") && header.value.contains("Secure") && header.value.contains("SameSite=Lax"))
     }
 }

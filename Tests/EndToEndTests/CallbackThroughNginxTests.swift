@@ -166,7 +166,7 @@ import TestSupport
         #expect(done.text.contains("It can see all repositories of octocat."))
         // A state this server issued, with its cookie, but eleven minutes ago: expired.
         let keyFile = stack.directory + "/tokens.key"  // the token key signs install state
-        let stale = try InstallState(tokenKey: KeyFile.load(path: keyFile)).issue(now: Timestamp.now().adding(seconds: -660))
+        let stale = try BrowserState(tokenKey: KeyFile.load(path: keyFile), purpose: .install).issue(now: Timestamp.now().adding(seconds: -660))
         let expired = try get(stack, "/github/auth/callback?code=code-octocat-5&installation_id=2&state=\(stale.state)",
                               cookie: "hubsync_install=\(stale.cookieValue)")
         #expect(expired.status == 403)

@@ -65,6 +65,9 @@ public struct Configuration: Sendable {
     /// Where the admin's `NAME.action` files are (HUBSYNC_ACTIONS_DIR).
     public var actionsDirectory: String
     public static let defaultActionsDirectory = "/etc/pulser-hub-sync/actions.d"
+    /// The GitHub logins let into the console (HUBSYNC_ADMINS, comma-separated), lower-cased:
+    /// GitHub's logins are case-insensitive. Empty: nobody (the console says how to fix it).
+    public var admins: Set<String> = []
 
     public init(
         webhookSecrets: [[UInt8]] = [], databasePath: String, maxBodyBytes: Int = defaultMaxBodyBytes,
@@ -199,6 +202,20 @@ public struct Configuration: Sendable {
         tokenKeyFilePath = value("HUBSYNC_TOKEN_KEY_FILE") ?? Configuration.tokenKeyFilePath(besideKeyFile: keyFilePath)
         retryPolicy = try HandlerRetryPolicy(variables: value)
         actionsDirectory = value("HUBSYNC_ACTIONS_DIR") ?? Configuration.defaultActionsDirectory
+        if let text = value("HUBSYNC_ADMINS") {
+            let logins = text.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+            if let bad = logins.first(where: { !Configuration.isGitHubLogin($0) }) {
+                throw .invalidValue(variable: "HUBSYNC_ADMINS", expected: "GitHub logins separated by commas (got \"\(bad)\")")
+            }
+            admins = Set(logins.map { $0.lowercased() })
+        }
+    }
+
+    /// Letters, digits and single inner hyphens, at most 39 characters (GitHub's rule for logins).
+    public static func isGitHubLogin(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard (1...39).contains(bytes.count), bytes.first != UInt8(ascii: "-"), bytes.last != UInt8(ascii: "-") else { return false }
+        return bytes.allSatisfy { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A || $0 >= 0x30 && $0 <= 0x39 || $0 == UInt8(ascii: "-") }
     }
 }
 

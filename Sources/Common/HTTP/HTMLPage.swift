@@ -10,8 +10,12 @@ public struct HTMLPage: Sendable {
     /// Optional link (text, URL) for what to do next.
     public var link: (text: String, url: String)?
     public var isError: Bool
+    /// A page of this site the browser opens by itself at once (a meta refresh: no script).
+    public var opensAtOnce: String?
 
-    public init(title: String, paragraphs: [String], items: [String] = [], link: (text: String, url: String)? = nil, isError: Bool = false) {
+    public init(title: String, paragraphs: [String], items: [String] = [], link: (text: String, url: String)? = nil, isError: Bool = false,
+                opensAtOnce: String? = nil) {
+        self.opensAtOnce = opensAtOnce
         self.title = title
         self.paragraphs = paragraphs
         self.items = items
@@ -42,7 +46,7 @@ public struct HTMLPage: Sendable {
             <html lang="en">
             <head>
             <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="viewport" content="width=device-width, initial-scale=1">\(opensAtOnce.map { "\n<meta http-equiv=\"refresh\" content=\"0;url=\(escapeHTML($0))\">" } ?? "")
             <title>\(escapeHTML(title)) · Pulser Hub Sync</title>
             <style>
             body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f6f8fa;color:#1f2328}

@@ -1,15 +1,22 @@
-/// Which events `hubsync events list` shows.
-public struct EventFilter: Sendable {
+/// Which events `hubsync events list` and the console's list show.
+public struct EventFilter: Sendable, Equatable {
     public var status: EventStatus?
     public var event: String?
     public var repository: String?
     public var since: Timestamp?
+    /// The payload's `action`; read beside another filter's index (the console's).
+    public var action: String?
+    /// Keyset pagination: only events older than this id (the last one of the previous page).
+    public var before: Int64?
 
-    public init(status: EventStatus? = nil, event: String? = nil, repository: String? = nil, since: Timestamp? = nil) {
+    public init(status: EventStatus? = nil, event: String? = nil, repository: String? = nil, since: Timestamp? = nil,
+                action: String? = nil, before: Int64? = nil) {
         self.status = status
         self.event = event
         self.repository = repository
         self.since = since
+        self.action = action
+        self.before = before
     }
 }
 
@@ -76,13 +83,15 @@ public final class EventQueries {
         if let event = filter.event { conditions.append("d.event = ?"); values.append(.text(event)) }
         if let repository = filter.repository { conditions.append("d.repository = ?"); values.append(.text(repository)) }
         if let since = filter.since { conditions.append("d.received_at >= ?"); values.append(.text(since.iso8601)) }
+        if let action = filter.action { conditions.append("d.action = ?"); values.append(.text(action)) }
+        let unfinished = (filter.status == .pending || filter.status == .failed) && filter.repository == nil && filter.event == nil
+        if let before = filter.before { conditions.append(unfinished ? "s.event_id < ?" : "d.id < ?"); values.append(.integer(before)) }
         values.append(.integer(Int64(limit)))
         // d.id and s.event_id are equal, but SQLite orders by an index only when the ORDER BY names
         // that index's column: for pending or failed alone, walk `event_states_unfinished` backwards;
         // otherwise the deliveries' rowid (processed and skipped events are most of them, so a
         // backwards walk meets them at once) or their (repository, id) / (event, id) index.
         // (INDEXED BY: without ANALYZE statistics SQLite would rather walk every event backwards.)
-        let unfinished = (filter.status == .pending || filter.status == .failed) && filter.repository == nil && filter.event == nil
         let order = unfinished ? "s.event_id" : "d.id"
         return ("""
             SELECT \(EventQueries.listingColumns)

@@ -96,6 +96,17 @@ extension OutboxStore {
         return items
     }
 
+    /// The items one delivery produced, oldest first (the console's event page).
+    public func items(eventID: Int64) throws -> [OutboxItem] {
+        let statement = try connection.prepare("""
+            SELECT \(OutboxStore.itemColumns) FROM outbox AS o JOIN deliveries AS d ON d.id = o.event_id WHERE o.event_id = ? ORDER BY o.id
+            """)
+        try statement.bind([.integer(eventID)])
+        var items: [OutboxItem] = []
+        while try statement.step() { items.append(OutboxItem(row: statement)) }
+        return items
+    }
+
     public func item(id: Int64) throws -> OutboxItem? {
         let statement = try connection.prepare("""
             SELECT \(OutboxStore.itemColumns) FROM outbox AS o JOIN deliveries AS d ON d.id = o.event_id WHERE o.id = ?

@@ -1,0 +1,122 @@
+import Common
+
+/// The console's read pages (issue 17): the overview, the events list with its filters and keyset
+/// pagination, and one event with its payload and outbox items. Each page opens the database for
+/// its request (callback-fcgi keeps requests independent) and escapes everything it shows.
+struct ConsoleEventPages {
+    let services: CallbackServices
+    let base: String
+    let admin: AdminSession.Admin
+    static let pageSize = 50
+
+    private func page(_ title: String, _ content: String) -> HTTPResponse {
+        ConsolePage(title: title, base: base, admin: admin.login, content: content).response()
+    }
+
+    func overview() throws -> HTTPResponse {
+        let database = try Database(configuration: services.configuration)
+        let queries = EventQueries(database: database)
+        let day = try queries.statistics(since: services.now().adding(seconds: -86_400))
+        let retries = try queries.retryCounts()
+        let outbox = try OutboxStore(database: database).counts()
+        var content = "<h2>Last 24 hours</h2>\n" + table(["Status", "Deliveries"], EventStatus.allCases.map { status in
+            ["<a href=\"\(escapeHTML(base))/events?status=\(status.rawValue)\">\(status.rawValue)</a>", String(day.byStatus[status.rawValue] ?? 0)]
+        })
+        content += "<h2>Failed events</h2>\n" + table(["", "Events"], [
+            ["retrying by themselves", String(retries.retrying)], ["given up", String(retries.givenUp)],
+        ])
+        content += "<h2>Outbox</h2>\n" + table(["Status", "Items"], OutboxStatus.allCases.map { [$0.rawValue, String(outbox.byStatus[$0] ?? 0)] })
+        return page("Overview", content)
+    }
+
+    func list(_ parameters: [String: String]) throws -> HTTPResponse {
+        func filter(_ name: String) -> String? { parameters[name].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) } }
+        var eventFilter = EventFilter(status: filter("status").flatMap(EventStatus.init(rawValue:)), event: filter("event"),
+                                      repository: filter("repository"), action: filter("action"))
+        if let before = filter("before") { eventFilter.before = Int64(before) }
+        let queries = EventQueries(database: try Database(configuration: services.configuration))
+        let events = try queries.list(eventFilter, limit: ConsoleEventPages.pageSize + 1)
+        let shown = events.prefix(ConsoleEventPages.pageSize)
+        var content = filtersForm(eventFilter)
+        content += table(["ID", "Received", "Event", "Action", "Repository", "Sender", "Status", "Delivery"], shown.map { event in
+            let bad = event.status == .failed
+            return ["<a href=\"\(escapeHTML(base))/events/\(event.id)\">\(event.id)</a>", escapeHTML(String(event.receivedAt.prefix(19)).replacingT()),
+                    escapeHTML(event.event), escapeHTML(event.action ?? ""), escapeHTML(event.repository ?? ""), escapeHTML(event.sender ?? ""),
+                    statusCell(event.statusDescription, bad: bad), "<span class=\"wide\">\(escapeHTML(event.deliveryID))</span>"]
+        }, badRows: Set(shown.indices.filter { shown[$0].status == .failed }.map { $0 - shown.startIndex }))
+        if shown.isEmpty { content += "<p>No event matches.</p>\n" }
+        if events.count > ConsoleEventPages.pageSize, let last = shown.last {
+            var next = eventFilter
+            next.before = last.id
+            content += "<p class=\"more\"><a href=\"\(escapeHTML(base))/events?\(escapeHTML(query(next)))\">Older events</a></p>\n"
+        }
+        return page("Events", content)
+    }
+
+    func event(id: Int64) throws -> HTTPResponse {
+        let database = try Database(configuration: services.configuration)
+        guard let event = try EventStore(database: database).event(id: id) else { throw ConsoleError.notFound }
+        let items = try OutboxStore(database: database).items(eventID: id)
+        let described = describeStatus(event.status, nextAttemptAt: event.nextAttemptAt)
+        var fields: [(String, String)] = [
+            ("Status", statusCell(described, bad: event.status == .failed)), ("Event", escapeHTML(event.event)),
+            ("Action", escapeHTML(event.action ?? "")), ("Repository", escapeHTML(event.repository ?? "")),
+            ("Sender", escapeHTML(event.sender ?? "")), ("Delivery", escapeHTML(event.deliveryID)), ("Hook", String(event.hookID)),
+            ("Installation", event.installationID.map(String.init) ?? ""), ("Received", escapeHTML(event.receivedAt)),
+            ("Tries", String(event.attempts) + (event.deaths > 0 ? " (\(event.deaths) ended with their process)" : "")),
+        ]
+        if let next = event.nextAttemptAt { fields.append(("Next try", escapeHTML(next))) }
+        if let processed = event.processedAt { fields.append(("Handled", escapeHTML(processed))) }
+        if let error = event.error { fields.append(("Error", escapeHTML(error))) }
+        if let summary = event.summary { fields.append(("Summary", "<code>" + escapeHTML(summary) + "</code>")) }
+        var content = "<dl>\n" + fields.map { "<dt>\($0.0)</dt><dd>\($0.1)</dd>\n" }.joined() + "</dl>\n"
+        if !items.isEmpty {
+            content += "<h2>Outbox</h2>\n" + table(["Item", "Action", "Status", "Tries", "Next try", "Last result"], items.map { item in
+                [String(item.id), escapeHTML(item.action), statusCell(item.status.rawValue, bad: item.status == .dead), String(item.attempts),
+                 escapeHTML(item.nextAttemptAt ?? ""), escapeHTML(item.lastResult ?? "")]
+            }, badRows: Set(items.indices.filter { items[$0].status == .dead }))
+        }
+        content += "<h2>Payload (\(escapeHTML(event.contentType)), \(event.body.count) bytes, as received)</h2>\n"
+        content += "<pre>" + escapeHTML(String(decoding: event.body, as: UTF8.self)) + "</pre>\n"
+        return page("Event \(id): \(event.event)" + (event.action.map { " \($0)" } ?? ""), content)
+    }
+
+    // MARK: - Pieces
+
+    private func statusCell(_ text: String, bad: Bool) -> String {
+        // A word beside the colour: "failed", "given up" and "dead" read as such without colour too.
+        "<span class=\"status \(bad ? "bad" : "good")\">\(escapeHTML(text))</span>"
+    }
+
+    /// A table of trusted cells (escaped by the caller).
+    private func table(_ headers: [String], _ rows: [[String]], badRows: Set<Int> = []) -> String {
+        var html = "<table>\n<tr>" + headers.map { "<th>\($0)</th>" }.joined() + "</tr>\n"
+        for (index, row) in rows.enumerated() {
+            html += "<tr\(badRows.contains(index) ? " class=\"bad\"" : "")>" + row.map { "<td>\($0)</td>" }.joined() + "</tr>\n"
+        }
+        return html + "</table>\n"
+    }
+
+    private func filtersForm(_ filter: EventFilter) -> String {
+        let statuses = ["" as String] + EventStatus.allCases.map(\.rawValue)
+        let options = statuses.map { status in
+            "<option value=\"\(status)\"\(filter.status?.rawValue == status || (filter.status == nil && status.isEmpty) ? " selected" : "")>\(status.isEmpty ? "any status" : status)</option>"
+        }.joined()
+        func input(_ name: String, _ value: String?, _ placeholder: String) -> String {
+            "<input name=\"\(name)\" value=\"\(escapeHTML(value ?? ""))\" placeholder=\"\(placeholder)\">"
+        }
+        return "<form class=\"filters\" method=\"get\" action=\"\(escapeHTML(base))/events\">"
+            + "<select name=\"status\">\(options)</select>" + input("event", filter.event, "event") + input("action", filter.action, "action")
+            + input("repository", filter.repository, "owner/name") + "<button>Filter</button></form>\n"
+    }
+
+    private func query(_ filter: EventFilter) -> String {
+        var parts: [(String, String)] = []
+        if let status = filter.status { parts.append(("status", status.rawValue)) }
+        if let event = filter.event { parts.append(("event", event)) }
+        if let action = filter.action { parts.append(("action", action)) }
+        if let repository = filter.repository { parts.append(("repository", repository)) }
+        if let before = filter.before { parts.append(("before", String(before))) }
+        return parts.map { $0.0 + "=" + FormDecoding.percentEncode($0.1) }.joined(separator: "&")
+    }
+}

@@ -1,0 +1,74 @@
+import Common
+
+/// A console page (issue 17): the navigation, a title and HTML built by the page's own code, in
+/// the same self-contained style as the callback pages (inline CSS, no script, readable on a
+/// phone). Whatever came from outside is escaped by the code that builds `content` (`escapeHTML`):
+/// payloads, titles and names are written by anyone on GitHub.
+struct ConsolePage {
+    var title: String
+    /// The console's base path as the request came in (`/github/admin` or `/odoo/github/admin`).
+    var base: String
+    var admin: String
+    /// Trusted HTML: built from escaped values.
+    var content: String
+
+    /// The callback pages' headers, but forms may post to this origin (the console's POSTs).
+    static let securityHeaders: [(name: String, value: String)] = [
+        ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+        ("Cache-Control", "no-store"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+    ]
+
+    func response(status: Int = 200, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", "text/html; charset=utf-8")] + ConsolePage.securityHeaders + headers,
+                     body: Array(html.utf8))
+    }
+
+    var html: String {
+        let links = [("", "Overview"), ("/events", "Events")]
+            .map { "<a href=\"\(escapeHTML(base + $0.0))\">\($0.1)</a>" }.joined(separator: " ")
+        return """
+            <!doctype html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escapeHTML(title)) · Pulser Hub Sync</title>
+            <style>
+            body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f6f8fa;color:#1f2328}
+            header{display:flex;flex-wrap:wrap;gap:.75rem 1.25rem;align-items:center;padding:.75rem 1rem;background:#24292f;color:#fff}
+            header a{color:#fff;text-decoration:none;font-weight:600}
+            header .who{margin-left:auto;color:#d0d7de;font-size:.85rem}
+            main{max-width:72rem;margin:1rem auto;padding:0 1rem}
+            h1{font-size:1.3rem;margin:.5rem 0 1rem}
+            table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d0d7de}
+            th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #d0d7de;vertical-align:top;overflow-wrap:anywhere}
+            th{background:#f6f8fa;font-size:.85rem}
+            tr.bad td{background:#ffebe9}
+            .status{font-weight:600;white-space:nowrap}
+            .status.bad{color:#b42318}
+            .status.good{color:#1a7f37}
+            form.filters{display:flex;flex-wrap:wrap;gap:.5rem;margin:0 0 1rem}
+            form.filters input,form.filters select{font:inherit;padding:.25rem .4rem}
+            pre{background:#fff;border:1px solid #d0d7de;padding:.75rem;overflow:auto;white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85rem}
+            dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;background:#fff;border:1px solid #d0d7de;padding:.75rem}
+            dt{font-weight:600}
+            dd{margin:0;overflow-wrap:anywhere}
+            a{color:#0969da}
+            .more{margin:1rem 0}
+            @media (max-width:40rem){.wide{display:none}}
+            </style>
+            </head>
+            <body>
+            <header>\(links)<span class="who">\(escapeHTML(admin))</span></header>
+            <main>
+            <h1>\(escapeHTML(title))</h1>
+            \(content)
+            </main>
+            </body>
+            </html>
+
+            """
+    }
+}

@@ -1,0 +1,98 @@
+import Common
+import GitHub
+
+/// Sign in with GitHub for the console (issue 17), with the App's own OAuth client: a browser
+/// without a session is sent to GitHub's authorize page with a signed `state` that carries the page
+/// it asked for; GitHub sends it back to `<base>/callback` with a code, exchanged for a user token
+/// that serves one `GET /user` and is revoked at once. Only the logins in HUBSYNC_ADMINS get a
+/// session.
+struct ConsoleSignIn {
+    let services: CallbackServices
+
+    /// The redirect to GitHub's authorize page.
+    func start(_ request: HTTPRequest, base: String) throws -> HTTPResponse {
+        guard let clientID = services.configuration.appClientID else {
+            throw ConsoleError.notConfigured(detail: "GITHUB_APP_CLIENT_ID is not set")
+        }
+        let wanted = request.path + (request.query.isEmpty ? "" : "?" + request.query)
+        let (state, cookie) = try services.signInState.issue(now: services.now(), carrying: Array(wanted.utf8.prefix(1000)))
+        let location = services.configuration.gitHubURL + "/login/oauth/authorize?client_id=" + FormDecoding.percentEncode(clientID)
+            + "&redirect_uri=" + FormDecoding.percentEncode(try callbackURL(request, base: base))
+            + "&state=" + FormDecoding.percentEncode(state) + "&allow_signup=false"
+        return HTTPResponse(status: 302, headers: [("Location", location), services.signInState.setCookie(cookie)] + ConsolePage.securityHeaders)
+    }
+
+    /// `<base>/callback`: the code exchanged, the login checked, the session set, and the page first
+    /// asked for opened by this page itself (`opensAtOnce`). (A redirect would not do: the session cookie is
+    /// SameSite=Strict, and a redirect chain that began on github.com is cross-site, so the browser
+    /// would not send it to the next page.)
+    func finish(_ request: HTTPRequest, base: String) throws -> HTTPResponse {
+        let parameters = FormDecoding.parameters(request.query)
+        if parameters["error"] == "access_denied" { throw ConsoleError.signInCancelled(base: base) }
+        guard let code = parameters["code"], !code.isEmpty, let state = parameters["state"] else { throw ConsoleError.signInLinkInvalid(base: base) }
+        let carried: [UInt8]
+        do {
+            carried = try services.signInState.verify(state, cookieValue: cookieValue(named: services.signInState.cookieName, in: request.header("cookie")),
+                                                      now: services.now())
+        } catch {
+            throw ConsoleError.signInLinkInvalid(base: base)
+        }
+        let login = try signedInLogin(code: code, redirectURI: try callbackURL(request, base: base))
+        guard services.configuration.admins.contains(login.lowercased()) else {
+            services.logger.warn("console sign-in refused: not an admin", [("login", .string(login))])
+            throw ConsoleError.notAnAdmin(login: login, admins: services.configuration.admins.sorted())
+        }
+        let wanted = String(decoding: carried, as: UTF8.self)
+        let destination = ConsoleSignIn.isConsolePath(wanted) ? wanted : base + "/"
+        services.logger.info("console sign-in", [("login", .string(login))])
+        return HTMLPage(title: "Signed in as \(login)", paragraphs: ["Opening the console…"], link: (text: "Open the console", url: destination),
+                        opensAtOnce: destination)
+            .response(status: 200, headers: [
+                AdminSession.setCookie(services.adminSession.issue(login: login, now: services.now())), services.signInState.clearCookie(),
+            ])
+    }
+
+    /// Exchanges the code, reads the login, and revokes the token (it is never kept).
+    private func signedInLogin(code: String, redirectURI: String) throws -> String {
+        do {
+            let client = try GitHubClient(configuration: services.configuration)
+            let grant: UserTokenGrant
+            do {
+                grant = try UserTokenGrant.request(client: client, configuration: services.configuration,
+                                                   form: [("code", code), ("redirect_uri", redirectURI)])
+            } catch TokenError.oauth {
+                throw ConsoleError.signInLinkInvalid(base: "")
+            }
+            defer {
+                do { try grant.revoke(client: client, configuration: services.configuration) } catch {
+                    services.logger.warn("cannot revoke the user token after the console's sign-in", [("error", .string("\(error)"))])
+                }
+            }
+            guard let login = try client.rest("GET", "/user", credential: .bearer(grant.accessToken)).json?["login"]?.stringValue,
+                  Configuration.isGitHubLogin(login) else {
+                throw ConsoleError.gitHubUnreachable
+            }
+            return login
+        } catch let error as GitHubError {
+            throw error.isUnreachable ? ConsoleError.gitHubUnreachable : ConsoleError.notConfigured(detail: "sign-in: \(error)")
+        }
+    }
+
+    /// `https://<host><base>/callback` (http for a loopback host, as under `make run`): what the
+    /// App's callback URLs must list (README, "Console"). GitHub refuses any other, so a forged
+    /// Host header only breaks the forger's own sign-in.
+    func callbackURL(_ request: HTTPRequest, base: String) throws -> String {
+        guard let host = request.header("host"), !host.isEmpty, host.utf8.count <= 255,
+              host.utf8.allSatisfy({ ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A || $0 >= 0x30 && $0 <= 0x3A || $0 == 0x2E || $0 == 0x2D || $0 == 0x5B || $0 == 0x5D })
+        else { throw ConsoleError.badHost }
+        let name = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }) + "]" : String(host.prefix { $0 != ":" })
+        let loopback = name == "localhost" || name == "[::1]" || name.hasPrefix("127.")
+        return (loopback ? "http://" : "https://") + host + base + "/callback"
+    }
+
+    /// A page of the console to return to after sign-in: never another site (`//evil`), never the callback.
+    static func isConsolePath(_ path: String) -> Bool {
+        ConsoleResponder.bases.contains { path == $0 || path.hasPrefix($0 + "/") } && !path.hasPrefix("//")
+            && !path.contains("/callback") && path.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+@testable import Callback
+@testable import Common
+
+/// The console (issue 17) as a plain function of requests: sign in with GitHub against the fake
+/// GitHub, the session cookie, the admin list, CSRF, and escaping of what anyone on GitHub wrote.
+@Suite(.serialized) struct ConsoleTests {
+    let fake: FakeGitHub
+    let directory: TemporaryDirectory
+    let responder: CallbackResponder
+    let services: CallbackServices
+    let host = "127.0.0.1:8080"
+
+    init() throws {
+        fake = try FakeGitHub()
+        directory = try TemporaryDirectory()
+        var variables = fake.environment
+        variables["HUBSYNC_DB"] = directory.path + "/h.db"
+        variables["HUBSYNC_KEY_FILE"] = directory.path + "/h.key"
+        variables["HUBSYNC_ADMINS"] = "OctoCat, someone-else"
+        services = try CallbackServices(configuration: try Configuration(variables: variables), logger: Logger(program: "test", minimumLevel: .error))
+        responder = CallbackResponder(services: services)
+    }
+
+    func get(_ target: String, cookie: String? = nil) -> HTTPResponse {
+        let (path, query) = target.split(separator: "?", maxSplits: 1).map(String.init).splitPair()
+        var headers = ["host": host]
+        if let cookie { headers["cookie"] = cookie }
+        return responder.respond(HTTPRequest(method: "GET", path: path, query: query, headers: headers)).response
+    }
+
+    func post(_ path: String, form: String, cookie: String?) -> HTTPResponse {
+        var headers = ["host": host, "content-type": "application/x-www-form-urlencoded"]
+        if let cookie { headers["cookie"] = cookie }
+        return responder.respond(HTTPRequest(method: "POST", path: path, headers: headers, body: Array(form.utf8))).response
+    }
+
+    /// Signs in as the user behind `code`, from `target`; returns the callback's answer and the cookies it set.
+    func signIn(code: String, from target: String = "/github/admin/events?status=failed") throws -> (HTTPResponse, [String: String]) {
+        let start = get(target)
+        #expect(start.status == 302)
+        let location = try #require(start.header("Location"))
+        #expect(location.hasPrefix(fake.baseURL + "/login/oauth/authorize?client_id=Iv1.ab1112223334445c&redirect_uri="
+                                   + FormDecoding.percentEncode("http://\(host)/github/admin/callback") + "&state="))
+        let state = try #require(FormDecoding.parameters(String(location.split(separator: "?")[1]))["state"])
+        let stateCookie = try #require(setCookies(start)["hubsync_sign_in"])
+        let finish = get("/github/admin/callback?code=\(code)&state=\(FormDecoding.percentEncode(state))", cookie: "hubsync_sign_in=\(stateCookie)")
+        return (finish, setCookies(finish))
+    }
+
+    func setCookies(_ response: HTTPResponse) -> [String: String] {
+        var cookies: [String: String] = [:]
+        for (name, value) in response.headers where name == "Set-Cookie" {
+            let pair = value.split(separator: ";")[0].split(separator: "=", maxSplits: 1).map(String.init)
+            cookies[pair[0]] = pair.count > 1 ? pair[1] : ""
+        }
+        return cookies
+    }
+
+    func text(_ response: HTTPResponse) -> String { String(decoding: response.body, as: UTF8.self) }
+
+    @Test func anAdminSignsInWithGitHubAndReturnsToThePageAsked() throws {
+        let (finish, cookies) = try signIn(code: "code-octocat-1")
+        #expect(finish.status == 200)
+        let session = try #require(cookies[AdminSession.cookieName])
+        #expect(finish.headers.contains { $0.0 == "Set-Cookie" && $0.1.hasPrefix(AdminSession.cookieName + "=")
+            && $0.1.contains("HttpOnly") && $0.1.contains("Secure") && $0.1.contains("SameSite=Strict") && $0.1.contains("Path=/") })
+        #expect(text(finish).contains("<meta http-equiv=\"refresh\" content=\"0;url=/github/admin/events?status=failed\">"))
+        // The user's token served one /user and was revoked; none is kept.
+        let log = try fake.log()
+        #expect(log.contains { $0["path"] as? String == "/user" })
+        #expect(log.contains { ($0["path"] as? String ?? "").hasPrefix("/applications/") && $0["method"] as? String == "DELETE" })
+        let page = get("/github/admin/events", cookie: "\(AdminSession.cookieName)=\(session)")
+        #expect(page.status == 200 && text(page).contains("<h1>Events</h1>") && text(page).contains("octocat"))
+        #expect(page.header("Content-Security-Policy")?.contains("default-src 'none'") == true)
+    }
+
+    @Test func someoneNotListedGetsA403NamingWhoMayEnter() throws {
+        let (finish, cookies) = try signIn(code: "code-mallory-1")
+        #expect(finish.status == 403)
+        #expect(cookies[AdminSession.cookieName] == nil)
+        #expect(text(finish).contains("mallory may not enter the console") && text(finish).contains("<li>octocat</li>"))
+    }
+
+    @Test func aTamperedExpiredOrForeignSessionIsSentToSignIn() throws {
+        let (_, cookies) = try signIn(code: "code-octocat-2")
+        let session = try #require(cookies[AdminSession.cookieName])
+        var bytes = Array(session.utf8)
+        bytes[3] = bytes[3] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        let otherKey = AdminSession(tokenKey: Array(repeating: 9, count: 32)).issue(login: "octocat", now: services.now())
+        let expired = services.adminSession.issue(login: "octocat", now: services.now().adding(seconds: -AdminSession.lifetimeSeconds - 1))
+        for cookie in [String(decoding: bytes, as: UTF8.self), otherKey, expired, "", "x.y", String(repeating: "A", count: 5000)] {
+            let answer = get("/github/admin/events", cookie: "\(AdminSession.cookieName)=\(cookie)")
+            #expect(answer.status == 302 && answer.header("Location")?.contains("/login/oauth/authorize") == true)
+        }
+        // A session of a login no longer listed opens nothing.
+        let former = services.adminSession.issue(login: "mallory", now: services.now())
+        #expect(get("/github/admin/", cookie: "\(AdminSession.cookieName)=\(former)").status == 403)
+    }
+
+    @Test func aSignInLinkIsUsedOnceInTheBrowserThatAskedAndNeverLeadsElsewhere() throws {
+        let start = get("/github/admin/")
+        let location = try #require(start.header("Location"))
+        let state = try #require(FormDecoding.parameters(String(location.split(separator: "?")[1]))["state"])
+        // Another browser (no state cookie), or a forged state: refused before GitHub is asked.
+        #expect(get("/github/admin/callback?code=code-octocat-3&state=\(FormDecoding.percentEncode(state))").status == 403)
+        #expect(try fake.stats()["oauth_exchanges"] as? Int == 0)
+        // A state carrying another site is not followed.
+        let (evil, cookie) = try services.signInState.issue(now: services.now(), carrying: Array("//evil.example/github/admin/".utf8))
+        let finish = get("/github/admin/callback?code=code-octocat-4&state=\(FormDecoding.percentEncode(evil))", cookie: "hubsync_sign_in=\(cookie)")
+        #expect(finish.status == 200 && text(finish).contains("content=\"0;url=/github/admin/\""))
+        #expect(ConsoleSignIn.isConsolePath("/github/admin/events?x=1") && ConsoleSignIn.isConsolePath("/odoo/github/admin"))
+        for path in ["//evil.example", "/github/adminx", "https://evil.example/github/admin/", "/github/admin/callback", "/github/admin/\u{1}"] {
+            #expect(!ConsoleSignIn.isConsolePath(path), "\(path)")
+        }
+    }
+
+    @Test func whatAnyoneOnGitHubWroteShowsAsText() throws {
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let hostile = #"{"action":"opened","issue":{"title":"<script>alert(1)</script>"},"x":"\"><img src=x onerror=alert(2)>"}"#
+        _ = try store.insert([NewEvent(deliveryID: "d-<b>", hookID: 1, event: "issues", action: "<i>opened</i>", installationID: 5,
+                                       repository: "o/<script>", sender: "\"><img src=x onerror=alert(3)>", body: Array(hostile.utf8),
+                                       contentType: "application/json", targetType: nil, targetID: nil, receivedAt: services.now())])
+        let session = services.adminSession.issue(login: "octocat", now: services.now())
+        for target in ["/github/admin/events", "/github/admin/events/1", "/odoo/github/admin/events?repository=%3Cscript%3E"] {
+            let page = text(get(target, cookie: "\(AdminSession.cookieName)=\(session)"))
+            #expect(!page.contains("<script") && !page.contains("<img") && !page.contains("<i>") && !page.contains("<b>"), "\(target)")
+        }
+        let event = text(get("/github/admin/events/1", cookie: "\(AdminSession.cookieName)=\(session)"))
+        #expect(event.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && event.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"))
+        #expect(get("/github/admin/events/2", cookie: "\(AdminSession.cookieName)=\(session)").status == 404)
+        #expect(get("/github/admin/events/01", cookie: "\(AdminSession.cookieName)=\(session)").status == 404)
+    }
+
+    @Test func aPostWithoutTheSessionsCSRFTokenIsRefused() throws {
+        let session = services.adminSession.issue(login: "octocat", now: services.now())
+        let admin = try services.adminSession.verify(session, now: services.now())
+        let cookie = "\(AdminSession.cookieName)=\(session)"
+        #expect(post("/github/admin/events/1/reprocess", form: "", cookie: cookie).status == 403)
+        #expect(post("/github/admin/events/1/reprocess", form: "csrf=wrong", cookie: cookie).status == 403)
+        let other = try services.adminSession.verify(services.adminSession.issue(login: "octocat", now: services.now().adding(seconds: 1)), now: services.now())
+        #expect(other.csrfToken != admin.csrfToken, "each session has its own token")
+        #expect(post("/github/admin/events/1/reprocess", form: "csrf=\(other.csrfToken)", cookie: cookie).status == 403)
+        #expect(post("/github/admin/events/1/reprocess", form: "csrf=\(admin.csrfToken)", cookie: nil).status == 403)
+    }
+}
+
+private extension Array where Element == String {
+    func splitPair() -> (String, String) { (self[0], count > 1 ? self[1] : "") }
+}
