@@ -167,6 +167,21 @@ import TestSupport
         #expect(item.status == .dead && item.lastResult == "exit 3: token is [redacted]", "\(item.lastResult ?? "")")
     }
 
+    /// A destination that answers with a redirect does not get the body and its signature sent
+    /// elsewhere: the 307 is a failed try, and nothing lands where it points.
+    @Test func aRedirectIsATriedFailureNeverFollowed() throws {
+        let fake = try FakeGitHub()
+        try fake.control(["mode": "redirect", "count": 5])
+        let action = "EVENTS=push\nFORWARD_URL=\(fake.baseURL)/hooks\nFORWARD_SECRET=\(Self.forwardSecret)\nRETRY_SCHEDULE=10s\n"
+        try store([("d-redirect", "push", "{\"secret\":\"payload\"}")], actions: [("moved", action)])
+        let dispatcher = try dispatcher()
+        dispatcher.pass()
+        dispatcher.waitForLanes()
+        let item = try #require(try outbox().list(limit: 1).first)
+        #expect(item.status == .retrying && item.lastResult == "HTTP 307", "\(item.lastResult ?? "")")
+        #expect(try fake.log().filter { $0["path"] as? String == "/_landing" }.isEmpty)
+    }
+
     /// CONCURRENCY=3: three of the action's items run at once, never a fourth; without it, one.
     @Test func concurrencyLetsThatManyItemsRunAtOnceAndNoMore() throws {
         let out = directory.path + "/spans"
