@@ -133,6 +133,27 @@ import Testing
         #expect(get("/github/admin/events/01", cookie: "\(AdminSession.cookieName)=\(session)").status == 404)
     }
 
+    @Test func reprocessHandsAGivenUpEventBackToTheRunnerAndThePageWaitsForIt() throws {
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        _ = try store.insert([NewEvent(deliveryID: "d-1", hookID: 1, event: "issues", action: "opened", installationID: 5, repository: "o/r",
+                                       sender: "octocat", body: Array("{}".utf8), contentType: "application/json", targetType: nil,
+                                       targetID: nil, receivedAt: services.now())])
+        try store.recordOutcome(id: 1, EventOutcome(status: .failed, error: "payload has no issue"), at: services.now())
+        let session = services.adminSession.issue(login: "octocat", now: services.now())
+        let admin = try services.adminSession.verify(session, now: services.now())
+        let cookie = "\(AdminSession.cookieName)=\(session)"
+        let before = text(get("/github/admin/events/1", cookie: cookie))
+        #expect(before.contains("given up") && before.contains("status bad") && before.contains("<button>Reprocess</button>"))
+        #expect(before.contains("name=\"csrf\" value=\"\(admin.csrfToken)\""))
+        let answer = post("/github/admin/events/1/reprocess", form: "csrf=\(FormDecoding.percentEncode(admin.csrfToken))", cookie: cookie)
+        #expect(answer.status == 303 && answer.header("Location") == "/github/admin/events/1")
+        let stored = try #require(try store.event(id: 1))
+        #expect(stored.status == .pending && stored.error == nil && stored.attempts == 1)
+        let after = text(get("/github/admin/events/1", cookie: cookie))
+        #expect(after.contains("<meta http-equiv=\"refresh\" content=\"2\">") && after.contains("Waiting for the event runner"))
+        #expect(post("/github/admin/events/9/reprocess", form: "csrf=\(FormDecoding.percentEncode(admin.csrfToken))", cookie: cookie).status == 404)
+    }
+
     @Test func aPostWithoutTheSessionsCSRFTokenIsRefused() throws {
         let session = services.adminSession.issue(login: "octocat", now: services.now())
         let admin = try services.adminSession.verify(session, now: services.now())

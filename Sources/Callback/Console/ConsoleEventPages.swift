@@ -9,8 +9,20 @@ struct ConsoleEventPages {
     let admin: AdminSession.Admin
     static let pageSize = 50
 
-    private func page(_ title: String, _ content: String) -> HTTPResponse {
-        ConsolePage(title: title, base: base, admin: admin.login, content: content).response()
+    private func page(_ title: String, _ content: String, refreshSeconds: Int? = nil) -> HTTPResponse {
+        ConsolePage(title: title, base: base, admin: admin.login, content: content, refreshSeconds: refreshSeconds).response()
+    }
+
+    /// `POST <base>/events/{id}/reprocess`: the event goes back to the event runner (webhook-fcgi's
+    /// background process, which runs handlers apart from the request workers and contains a
+    /// payload that crashes them); the browser then sees the event page, which refreshes itself
+    /// until the runner has an outcome.
+    func reprocess(id: Int64) throws -> HTTPResponse {
+        let queries = EventQueries(database: try Database(configuration: services.configuration))
+        guard try EventStore(database: queries.database).event(id: id) != nil else { throw ConsoleError.notFound }
+        let queued = try queries.requeue(id: id)
+        services.logger.info("console: reprocess", [("login", .string(admin.login)), ("event", .int(Int(id))), ("queued", .string(queued ? "yes" : "no: a try is in progress"))])
+        return HTTPResponse(status: 303, headers: [("Location", "\(base)/events/\(id)")] + ConsolePage.securityHeaders)
     }
 
     func overview() throws -> HTTPResponse {
@@ -70,6 +82,9 @@ struct ConsoleEventPages {
         if let error = event.error { fields.append(("Error", escapeHTML(error))) }
         if let summary = event.summary { fields.append(("Summary", "<code>" + escapeHTML(summary) + "</code>")) }
         var content = "<dl>\n" + fields.map { "<dt>\($0.0)</dt><dd>\($0.1)</dd>\n" }.joined() + "</dl>\n"
+        let waiting = event.status == .pending
+        content += waiting ? "<p>Waiting for the event runner; this page refreshes itself.</p>\n"
+            : "<form method=\"post\" action=\"\(escapeHTML(base))/events/\(id)/reprocess\"><input type=\"hidden\" name=\"csrf\" value=\"\(escapeHTML(admin.csrfToken))\"><button>Reprocess</button></form>\n"
         if !items.isEmpty {
             content += "<h2>Outbox</h2>\n" + table(["Item", "Action", "Status", "Tries", "Next try", "Last result"], items.map { item in
                 [String(item.id), escapeHTML(item.action), statusCell(item.status.rawValue, bad: item.status == .dead), String(item.attempts),
@@ -78,7 +93,7 @@ struct ConsoleEventPages {
         }
         content += "<h2>Payload (\(escapeHTML(event.contentType)), \(event.body.count) bytes, as received)</h2>\n"
         content += "<pre>" + escapeHTML(String(decoding: event.body, as: UTF8.self)) + "</pre>\n"
-        return page("Event \(id): \(event.event)" + (event.action.map { " \($0)" } ?? ""), content)
+        return page("Event \(id): \(event.event)" + (event.action.map { " \($0)" } ?? ""), content, refreshSeconds: waiting ? 2 : nil)
     }
 
     // MARK: - Pieces

@@ -11,6 +11,8 @@ struct ConsolePage {
     var admin: String
     /// Trusted HTML: built from escaped values.
     var content: String
+    /// Reloads itself after this many seconds (a meta refresh: no script), while something runs.
+    var refreshSeconds: Int? = nil
 
     /// The callback pages' headers, but forms may post to this origin (the console's POSTs).
     static let securityHeaders: [(name: String, value: String)] = [
@@ -33,7 +35,7 @@ struct ConsolePage {
             <html lang="en">
             <head>
             <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="viewport" content="width=device-width, initial-scale=1">\(refreshSeconds.map { "\n<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? "")
             <title>\(escapeHTML(title)) · Pulser Hub Sync</title>
             <style>
             body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f6f8fa;color:#1f2328}
@@ -51,6 +53,7 @@ struct ConsolePage {
             .status.good{color:#1a7f37}
             form.filters{display:flex;flex-wrap:wrap;gap:.5rem;margin:0 0 1rem}
             form.filters input,form.filters select{font:inherit;padding:.25rem .4rem}
+            button{font:inherit;padding:.3rem .8rem;margin:.75rem 0;border:1px solid #1f883d;background:#1f883d;color:#fff;border-radius:6px}
             pre{background:#fff;border:1px solid #d0d7de;padding:.75rem;overflow:auto;white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85rem}
             dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;background:#fff;border:1px solid #d0d7de;padding:.75rem}
             dt{font-weight:600}

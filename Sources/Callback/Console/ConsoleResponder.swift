@@ -37,15 +37,25 @@ struct ConsoleResponder {
         }
         let pages = ConsoleEventPages(services: services, base: base, admin: admin)
         let segments = page.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
-        if request.method == "POST" { throw ConsoleError.notFound }
+        if request.method == "POST" {
+            guard segments.count == 3, segments[0] == "events", segments[2] == "reprocess", let id = eventID(segments[1]) else {
+                throw ConsoleError.notFound
+            }
+            return try pages.reprocess(id: id)
+        }
         if segments.isEmpty || segments == [""] { return try pages.overview() }
         if segments == ["events"] { return try pages.list(FormDecoding.parameters(request.query)) }
         if segments.count == 2, segments[0] == "events" {
-            // Digits only, as `hubsync events list` prints them (no sign, no leading zero).
-            guard let id = Int64(segments[1]), id > 0, String(id) == segments[1] else { throw ConsoleError.notFound }
+            guard let id = eventID(segments[1]) else { throw ConsoleError.notFound }
             return try pages.event(id: id)
         }
         throw ConsoleError.notFound
+    }
+
+    /// Digits only, as `hubsync events list` prints ids (no sign, no leading zero).
+    private func eventID(_ text: String) -> Int64? {
+        guard let id = Int64(text), id > 0, String(id) == text else { return nil }
+        return id
     }
 
     /// A POST must come from a page of this console: the session's CSRF token in the form, and no

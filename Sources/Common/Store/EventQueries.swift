@@ -100,6 +100,20 @@ public final class EventQueries {
             """, values)
     }
 
+    /// Hands event `id` to the event runner again, as new (the console's Reprocess): pending, its
+    /// error and deaths cleared (a given-up poison event gets its tries again), its attempts kept.
+    /// An event whose try is in progress is left alone. Returns whether it was queued.
+    public func requeue(id: Int64) throws -> Bool {
+        try database.write {
+            let before = connection.totalChanges
+            try connection.prepare("""
+                UPDATE event_states SET status = 'pending', error = NULL, next_attempt_at = NULL, deaths = 0
+                WHERE event_id = ? AND attempt_started_at IS NULL
+                """).run([.integer(id)])
+            return connection.totalChanges - before == 1
+        }
+    }
+
     /// An event by its id, or by its delivery GUID (the newest hook's, if several hooks got it).
     public func eventID(idOrDeliveryID text: String) throws -> Int64? {
         if let id = Int64(text) {

@@ -5,6 +5,8 @@ struct HTTPResult {
     var status: Int
     var headers: [String: String]
     var body: [UInt8]
+    /// Each `Set-Cookie`'s name and value (`headers` keeps the last header of a name only).
+    var cookies: [String: String] = [:]
 
     var json: [String: Any]? {
         (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
@@ -76,13 +78,18 @@ enum RawHTTP {
         let statusParts = head[0].split(separator: " ")
         guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw TestFailure("bad status line \(head[0])") }
         var headers: [String: String] = [:]
+        var cookies: [String: String] = [:]
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let name = line[..<colon].lowercased(), value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[name] = value
+            if name == "set-cookie", let pair = value.split(separator: ";").first, let equals = pair.firstIndex(of: "=") {
+                cookies[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
         }
         var body = Array(data[split.upperBound...])
         if headers["transfer-encoding"]?.lowercased() == "chunked" { body = dechunk(body) }
-        return HTTPResult(status: status, headers: headers, body: body)
+        return HTTPResult(status: status, headers: headers, body: body, cookies: cookies)
     }
 
     private static func dechunk(_ bytes: [UInt8]) -> [UInt8] {
