@@ -154,6 +154,33 @@ import Testing
         #expect(post("/github/admin/events/9/reprocess", form: "csrf=\(FormDecoding.percentEncode(admin.csrfToken))", cookie: cookie).status == 404)
     }
 
+    @Test func integrationsAndTheOutboxWithItsRetryButton() throws {
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        try IntegrationStore(database: store.database).save(Integration(
+            installationID: 42, accountLogin: "octo-<org>", accountID: 9, accountType: "Organization", repositorySelection: "selected",
+            permissions: #"{"issues":"write","metadata":"read"}"#, events: #"["push","issues"]"#, setupAction: "install",
+            installedByLogin: "octocat", installedByID: 1, status: "suspended", suspendedAt: "2026-12-01T00:00:00Z",
+            createdAt: "2026-11-01T00:00:00Z", updatedAt: "2026-12-01T00:00:00Z"))
+        let version = QueuedAction(name: "odoo", digest: Array(repeating: 1, count: 32), sealed: [1])
+        _ = try store.insert([NewEvent(deliveryID: "d-1", hookID: 1, event: "push", action: nil, installationID: 42, repository: "o/r",
+                                       sender: nil, body: Array("{}".utf8), contentType: "application/json", targetType: nil, targetID: nil,
+                                       receivedAt: services.now(), actions: [version])])
+        try store.connection.execute("UPDATE outbox SET status = 'dead', attempts = 7, last_result = 'HTTP 503: <b>down</b>'")
+        let session = services.adminSession.issue(login: "octocat", now: services.now())
+        let admin = try services.adminSession.verify(session, now: services.now())
+        let cookie = "\(AdminSession.cookieName)=\(session)"
+        let integrations = text(get("/github/admin/integrations", cookie: cookie))
+        #expect(integrations.contains("octo-&lt;org&gt;") && integrations.contains("issues: write, metadata: read")
+                && integrations.contains("issues, push") && integrations.contains("status bad\">suspended") && integrations.contains("none held"))
+        let outbox = text(get("/github/admin/outbox?status=dead", cookie: cookie))
+        #expect(outbox.contains("dead: 1") && outbox.contains("HTTP 503: &lt;b&gt;down&lt;/b&gt;") && outbox.contains("<button>Retry</button>"))
+        let retried = post("/github/admin/outbox/1/retry", form: "csrf=\(FormDecoding.percentEncode(admin.csrfToken))", cookie: cookie)
+        #expect(retried.status == 303 && retried.header("Location") == "/github/admin/outbox")
+        let item = try #require(try OutboxStore(database: store.database).item(id: 1))
+        #expect(item.status == .pending && item.attempts == 0)
+        #expect(post("/github/admin/outbox/1/retry", form: "", cookie: cookie).status == 403)
+    }
+
     @Test func aPostWithoutTheSessionsCSRFTokenIsRefused() throws {
         let session = services.adminSession.issue(login: "octocat", now: services.now())
         let admin = try services.adminSession.verify(session, now: services.now())

@@ -31,13 +31,13 @@ struct ConsoleEventPages {
         let day = try queries.statistics(since: services.now().adding(seconds: -86_400))
         let retries = try queries.retryCounts()
         let outbox = try OutboxStore(database: database).counts()
-        var content = "<h2>Last 24 hours</h2>\n" + table(["Status", "Deliveries"], EventStatus.allCases.map { status in
+        var content = "<h2>Last 24 hours</h2>\n" + ConsolePage.table(["Status", "Deliveries"], EventStatus.allCases.map { status in
             ["<a href=\"\(escapeHTML(base))/events?status=\(status.rawValue)\">\(status.rawValue)</a>", String(day.byStatus[status.rawValue] ?? 0)]
         })
-        content += "<h2>Failed events</h2>\n" + table(["", "Events"], [
+        content += "<h2>Failed events</h2>\n" + ConsolePage.table(["", "Events"], [
             ["retrying by themselves", String(retries.retrying)], ["given up", String(retries.givenUp)],
         ])
-        content += "<h2>Outbox</h2>\n" + table(["Status", "Items"], OutboxStatus.allCases.map { [$0.rawValue, String(outbox.byStatus[$0] ?? 0)] })
+        content += "<h2>Outbox</h2>\n" + ConsolePage.table(["Status", "Items"], OutboxStatus.allCases.map { [$0.rawValue, String(outbox.byStatus[$0] ?? 0)] })
         return page("Overview", content)
     }
 
@@ -50,11 +50,11 @@ struct ConsoleEventPages {
         let events = try queries.list(eventFilter, limit: ConsoleEventPages.pageSize + 1)
         let shown = events.prefix(ConsoleEventPages.pageSize)
         var content = filtersForm(eventFilter)
-        content += table(["ID", "Received", "Event", "Action", "Repository", "Sender", "Status", "Delivery"], shown.map { event in
+        content += ConsolePage.table(["ID", "Received", "Event", "Action", "Repository", "Sender", "Status", "Delivery"], shown.map { event in
             let bad = event.status == .failed
             return ["<a href=\"\(escapeHTML(base))/events/\(event.id)\">\(event.id)</a>", escapeHTML(String(event.receivedAt.prefix(19)).replacingT()),
                     escapeHTML(event.event), escapeHTML(event.action ?? ""), escapeHTML(event.repository ?? ""), escapeHTML(event.sender ?? ""),
-                    statusCell(event.statusDescription, bad: bad), "<span class=\"wide\">\(escapeHTML(event.deliveryID))</span>"]
+                    ConsolePage.statusCell(event.statusDescription, bad: bad), "<span class=\"wide\">\(escapeHTML(event.deliveryID))</span>"]
         }, badRows: Set(shown.indices.filter { shown[$0].status == .failed }.map { $0 - shown.startIndex }))
         if shown.isEmpty { content += "<p>No event matches.</p>\n" }
         if events.count > ConsoleEventPages.pageSize, let last = shown.last {
@@ -71,7 +71,7 @@ struct ConsoleEventPages {
         let items = try OutboxStore(database: database).items(eventID: id)
         let described = describeStatus(event.status, nextAttemptAt: event.nextAttemptAt)
         var fields: [(String, String)] = [
-            ("Status", statusCell(described, bad: event.status == .failed)), ("Event", escapeHTML(event.event)),
+            ("Status", ConsolePage.statusCell(described, bad: event.status == .failed)), ("Event", escapeHTML(event.event)),
             ("Action", escapeHTML(event.action ?? "")), ("Repository", escapeHTML(event.repository ?? "")),
             ("Sender", escapeHTML(event.sender ?? "")), ("Delivery", escapeHTML(event.deliveryID)), ("Hook", String(event.hookID)),
             ("Installation", event.installationID.map(String.init) ?? ""), ("Received", escapeHTML(event.receivedAt)),
@@ -84,10 +84,10 @@ struct ConsoleEventPages {
         var content = "<dl>\n" + fields.map { "<dt>\($0.0)</dt><dd>\($0.1)</dd>\n" }.joined() + "</dl>\n"
         let waiting = event.status == .pending
         content += waiting ? "<p>Waiting for the event runner; this page refreshes itself.</p>\n"
-            : "<form method=\"post\" action=\"\(escapeHTML(base))/events/\(id)/reprocess\"><input type=\"hidden\" name=\"csrf\" value=\"\(escapeHTML(admin.csrfToken))\"><button>Reprocess</button></form>\n"
+            : ConsolePage.button("Reprocess", action: "\(base)/events/\(id)/reprocess", csrf: admin.csrfToken) + "\n"
         if !items.isEmpty {
-            content += "<h2>Outbox</h2>\n" + table(["Item", "Action", "Status", "Tries", "Next try", "Last result"], items.map { item in
-                [String(item.id), escapeHTML(item.action), statusCell(item.status.rawValue, bad: item.status == .dead), String(item.attempts),
+            content += "<h2>Outbox</h2>\n" + ConsolePage.table(["Item", "Action", "Status", "Tries", "Next try", "Last result"], items.map { item in
+                [String(item.id), escapeHTML(item.action), ConsolePage.statusCell(item.status.rawValue, bad: item.status == .dead), String(item.attempts),
                  escapeHTML(item.nextAttemptAt ?? ""), escapeHTML(item.lastResult ?? "")]
             }, badRows: Set(items.indices.filter { items[$0].status == .dead }))
         }
@@ -97,20 +97,6 @@ struct ConsoleEventPages {
     }
 
     // MARK: - Pieces
-
-    private func statusCell(_ text: String, bad: Bool) -> String {
-        // A word beside the colour: "failed", "given up" and "dead" read as such without colour too.
-        "<span class=\"status \(bad ? "bad" : "good")\">\(escapeHTML(text))</span>"
-    }
-
-    /// A table of trusted cells (escaped by the caller).
-    private func table(_ headers: [String], _ rows: [[String]], badRows: Set<Int> = []) -> String {
-        var html = "<table>\n<tr>" + headers.map { "<th>\($0)</th>" }.joined() + "</tr>\n"
-        for (index, row) in rows.enumerated() {
-            html += "<tr\(badRows.contains(index) ? " class=\"bad\"" : "")>" + row.map { "<td>\($0)</td>" }.joined() + "</tr>\n"
-        }
-        return html + "</table>\n"
-    }
 
     private func filtersForm(_ filter: EventFilter) -> String {
         let statuses = ["" as String] + EventStatus.allCases.map(\.rawValue)

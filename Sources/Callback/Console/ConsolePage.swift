@@ -28,7 +28,7 @@ struct ConsolePage {
     }
 
     var html: String {
-        let links = [("", "Overview"), ("/events", "Events")]
+        let links = [("", "Overview"), ("/events", "Events"), ("/outbox", "Outbox"), ("/integrations", "Integrations")]
             .map { "<a href=\"\(escapeHTML(base + $0.0))\">\($0.1)</a>" }.joined(separator: " ")
         return """
             <!doctype html>
@@ -73,5 +73,25 @@ struct ConsolePage {
             </html>
 
             """
+    }
+
+    /// A status in colour and in words: "failed", "given up" and "dead" read as such without colour too.
+    static func statusCell(_ text: String, bad: Bool) -> String {
+        "<span class=\"status \(bad ? "bad" : "good")\">\(escapeHTML(text))</span>"
+    }
+
+    /// A table of trusted cells (escaped by the caller); `badRows` (by index) stand out.
+    static func table(_ headers: [String], _ rows: [[String]], badRows: Set<Int> = []) -> String {
+        var html = "<table>\n<tr>" + headers.map { "<th>\($0)</th>" }.joined() + "</tr>\n"
+        for (index, row) in rows.enumerated() {
+            html += "<tr\(badRows.contains(index) ? " class=\"bad\"" : "")>" + row.map { "<td>\($0)</td>" }.joined() + "</tr>\n"
+        }
+        return html + "</table>\n"
+    }
+
+    /// A one-button form that POSTs to `action` with the session's CSRF token.
+    static func button(_ label: String, action: String, csrf: String) -> String {
+        "<form method=\"post\" action=\"\(escapeHTML(action))\"><input type=\"hidden\" name=\"csrf\" value=\"\(escapeHTML(csrf))\">"
+            + "<button>\(escapeHTML(label))</button></form>"
     }
 }

@@ -37,14 +37,19 @@ struct ConsoleResponder {
         }
         let pages = ConsoleEventPages(services: services, base: base, admin: admin)
         let segments = page.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        let adminPages = ConsoleAdminPages(services: services, base: base, admin: admin)
         if request.method == "POST" {
-            guard segments.count == 3, segments[0] == "events", segments[2] == "reprocess", let id = eventID(segments[1]) else {
-                throw ConsoleError.notFound
+            guard segments.count == 3, let id = eventID(segments[1]) else { throw ConsoleError.notFound }
+            switch (segments[0], segments[2]) {
+            case ("events", "reprocess"): return try pages.reprocess(id: id)
+            case ("outbox", "retry"): return try adminPages.retry(itemID: id)
+            default: throw ConsoleError.notFound
             }
-            return try pages.reprocess(id: id)
         }
         if segments.isEmpty || segments == [""] { return try pages.overview() }
         if segments == ["events"] { return try pages.list(FormDecoding.parameters(request.query)) }
+        if segments == ["integrations"] { return try adminPages.integrations() }
+        if segments == ["outbox"] { return try adminPages.outbox(FormDecoding.parameters(request.query)) }
         if segments.count == 2, segments[0] == "events" {
             guard let id = eventID(segments[1]) else { throw ConsoleError.notFound }
             return try pages.event(id: id)
@@ -52,7 +57,7 @@ struct ConsoleResponder {
         throw ConsoleError.notFound
     }
 
-    /// Digits only, as `hubsync events list` prints ids (no sign, no leading zero).
+    /// Digits only, as `hubsync events list` and `hubsync outbox list` print ids (no sign, no leading zero).
     private func eventID(_ text: String) -> Int64? {
         guard let id = Int64(text), id > 0, String(id) == text else { return nil }
         return id
