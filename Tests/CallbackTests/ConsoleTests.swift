@@ -181,6 +181,32 @@ import Testing
         #expect(post("/github/admin/outbox/1/retry", form: "", cookie: cookie).status == 403)
     }
 
+    @Test func theOverviewChartsDeliveriesPerHourFromIdRangesAndTheFailedOnes() throws {
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let now = services.now()
+        let thisHour = Timestamp(microsecondsSinceEpoch: now.secondsSinceEpoch / 3_600 * 3_600 * 1_000_000)
+        // 3 deliveries two hours ago (one failed), none an hour ago, 2 this hour (one pending).
+        var number = 0
+        for (hoursAgo, count) in [(2, 3), (0, 2)] {
+            for index in 0..<count {
+                number += 1
+                _ = try store.insert([NewEvent(deliveryID: "d-\(number)", hookID: 1, event: "issues", action: nil, installationID: nil,
+                                               repository: nil, sender: nil, body: Array("{\"n\":\(number)}".utf8), contentType: "application/json",
+                                               targetType: nil, targetID: nil, receivedAt: thisHour.adding(seconds: -Int64(hoursAgo) * 3_600 + Int64(index) * 60))])
+            }
+        }
+        try store.recordOutcome(id: 1, EventOutcome(status: .failed, error: "x"), at: now)
+        for id: Int64 in [2, 3, 4] { try store.recordOutcome(id: id, EventOutcome(status: .processed), at: now) }
+        let counts = try EventQueries(database: store.database).hourlyCounts(from: thisHour.adding(seconds: -2 * 3_600), hours: 3)
+        #expect(counts.map { "\($0.total)/\($0.failed)/\($0.pending)" } == ["3/1/0", "0/0/0", "2/0/1"])
+        #expect(counts.first?.hour == String(thisHour.adding(seconds: -7_200).iso8601.prefix(13)))
+        let session = services.adminSession.issue(login: "octocat", now: now)
+        let overview = text(get("/github/admin/", cookie: "\(AdminSession.cookieName)=\(session)"))
+        #expect(overview.components(separatedBy: "<svg ").count == 3)
+        #expect(overview.contains("aria-label=\"Last 24 hours: 5 deliveries received, 1 failed now\""))
+        #expect(overview.contains(":00 UTC: 3 received, 1 failed, 0 pending</title>"))
+    }
+
     @Test func aPostWithoutTheSessionsCSRFTokenIsRefused() throws {
         let session = services.adminSession.issue(login: "octocat", now: services.now())
         let admin = try services.adminSession.verify(session, now: services.now())

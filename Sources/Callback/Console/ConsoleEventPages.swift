@@ -28,16 +28,22 @@ struct ConsoleEventPages {
     func overview() throws -> HTTPResponse {
         let database = try Database(configuration: services.configuration)
         let queries = EventQueries(database: database)
-        let day = try queries.statistics(since: services.now().adding(seconds: -86_400))
+        let now = services.now()
+        // The current hour's start, then back a day and a week.
+        let thisHour = Timestamp(microsecondsSinceEpoch: now.secondsSinceEpoch / 3_600 * 3_600 * 1_000_000)
+        let day = try queries.hourlyCounts(from: thisHour.adding(seconds: -23 * 3_600), hours: 24)
+        let week = try queries.hourlyCounts(from: thisHour.adding(seconds: -167 * 3_600), hours: 168)
         let retries = try queries.retryCounts()
         let outbox = try OutboxStore(database: database).counts()
-        var content = "<h2>Last 24 hours</h2>\n" + ConsolePage.table(["Status", "Deliveries"], EventStatus.allCases.map { status in
-            ["<a href=\"\(escapeHTML(base))/events?status=\(status.rawValue)\">\(status.rawValue)</a>", String(day.byStatus[status.rawValue] ?? 0)]
-        })
+        var content = ConsoleChart(title: "Last 24 hours", hours: day).svg + ConsoleChart(title: "Last 7 days", hours: week).svg
         content += "<h2>Failed events</h2>\n" + ConsolePage.table(["", "Events"], [
-            ["retrying by themselves", String(retries.retrying)], ["given up", String(retries.givenUp)],
-        ])
-        content += "<h2>Outbox</h2>\n" + ConsolePage.table(["Status", "Items"], OutboxStatus.allCases.map { [$0.rawValue, String(outbox.byStatus[$0] ?? 0)] })
+            ["<a href=\"\(escapeHTML(base))/events?status=failed\">retrying by themselves</a>", String(retries.retrying)],
+            ["<a href=\"\(escapeHTML(base))/events?status=failed\">given up</a>", String(retries.givenUp)],
+        ], badRows: retries.givenUp > 0 ? [1] : [])
+        content += "<h2>Outbox</h2>\n" + ConsolePage.table(["Status", "Items"], OutboxStatus.allCases.map {
+            ["<a href=\"\(escapeHTML(base))/outbox?status=\($0.rawValue)\">\($0.rawValue)</a>", String(outbox.byStatus[$0] ?? 0)]
+        }, badRows: (outbox.byStatus[.dead] ?? 0) > 0 ? [OutboxStatus.allCases.firstIndex(of: .dead)!] : [])
+        if let oldest = outbox.oldestUnfinishedAt { content += "<p>Oldest unfinished item queued at \(escapeHTML(oldest)).</p>\n" }
         return page("Overview", content)
     }
 
