@@ -207,6 +207,29 @@ import Testing
         #expect(overview.contains(":00 UTC: 3 received, 1 failed, 0 pending</title>"))
     }
 
+    /// The action and sender filters have no index: a page reads one window of ids, and links to
+    /// the window before it, so no page reads the whole table.
+    @Test func anUnindexedFilterReadsOneWindowOfIdsPerPage() throws {
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let count = Int(EventQueries.unindexedWindow) + 5_000
+        _ = try store.insert((1...count).map { number in
+            NewEvent(deliveryID: "d-\(number)", hookID: 1, event: "issues", action: number == 10 ? "transferred" : "opened", installationID: nil,
+                     repository: nil, sender: "octocat", body: Array("{\"n\":\(number)}".utf8), contentType: "application/json",
+                     targetType: nil, targetID: nil, receivedAt: services.now())
+        })
+        let queries = EventQueries(database: store.database)
+        #expect(try queries.windowStart(EventFilter(action: "x")) == Int64(count) + 1 - EventQueries.unindexedWindow)
+        #expect(try queries.windowStart(EventFilter(sender: "x", before: 100)) == 1)
+        #expect(try queries.windowStart(EventFilter(event: "issues")) == nil)
+        let cookie = "\(AdminSession.cookieName)=" + services.adminSession.issue(login: "octocat", now: services.now())
+        let first = text(get("/github/admin/events?action=transferred", cookie: cookie))
+        #expect(first.contains("No event matches among deliveries 5001 and newer"))
+        let older = "/github/admin/events?action=transferred&amp;before=5001"
+        #expect(first.contains(older))
+        let second = text(get(older.replacingOccurrences(of: "&amp;", with: "&"), cookie: cookie))
+        #expect(second.contains("<a href=\"/github/admin/events/10\">10</a>") && !second.contains("Older events"))
+    }
+
     @Test func aPostWithoutTheSessionsCSRFTokenIsRefused() throws {
         let session = services.adminSession.issue(login: "octocat", now: services.now())
         let admin = try services.adminSession.verify(session, now: services.now())

@@ -50,7 +50,7 @@ struct ConsoleEventPages {
     func list(_ parameters: [String: String]) throws -> HTTPResponse {
         func filter(_ name: String) -> String? { parameters[name].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) } }
         var eventFilter = EventFilter(status: filter("status").flatMap(EventStatus.init(rawValue:)), event: filter("event"),
-                                      repository: filter("repository"), action: filter("action"))
+                                      repository: filter("repository"), action: filter("action"), sender: filter("sender"))
         if let before = filter("before") { eventFilter.before = Int64(before) }
         let queries = EventQueries(database: try Database(configuration: services.configuration))
         let events = try queries.list(eventFilter, limit: ConsoleEventPages.pageSize + 1)
@@ -62,10 +62,16 @@ struct ConsoleEventPages {
                     escapeHTML(event.event), escapeHTML(event.action ?? ""), escapeHTML(event.repository ?? ""), escapeHTML(event.sender ?? ""),
                     ConsolePage.statusCell(event.statusDescription, bad: bad), "<span class=\"wide\">\(escapeHTML(event.deliveryID))</span>"]
         }, badRows: Set(shown.indices.filter { shown[$0].status == .failed }.map { $0 - shown.startIndex }))
-        if shown.isEmpty { content += "<p>No event matches.</p>\n" }
+        let windowStart = try queries.windowStart(eventFilter)
+        if shown.isEmpty { content += "<p>No event matches\(windowStart.map { " among deliveries \($0) and newer" } ?? "").</p>\n" }
+        var next = eventFilter
         if events.count > ConsoleEventPages.pageSize, let last = shown.last {
-            var next = eventFilter
             next.before = last.id
+        } else if let windowStart, windowStart > 1 {
+            // The action and sender filters read one window of ids per page: the next page reads the one before.
+            next.before = windowStart
+        }
+        if next.before != eventFilter.before {
             content += "<p class=\"more\"><a href=\"\(escapeHTML(base))/events?\(escapeHTML(query(next)))\">Older events</a></p>\n"
         }
         return page("Events", content)
@@ -114,7 +120,8 @@ struct ConsoleEventPages {
         }
         return "<form class=\"filters\" method=\"get\" action=\"\(escapeHTML(base))/events\">"
             + "<select name=\"status\">\(options)</select>" + input("event", filter.event, "event") + input("action", filter.action, "action")
-            + input("repository", filter.repository, "owner/name") + "<button>Filter</button></form>\n"
+            + input("repository", filter.repository, "owner/name") + input("sender", filter.sender, "sender")
+            + "<button>Filter</button></form>\n"
     }
 
     private func query(_ filter: EventFilter) -> String {
@@ -123,6 +130,7 @@ struct ConsoleEventPages {
         if let event = filter.event { parts.append(("event", event)) }
         if let action = filter.action { parts.append(("action", action)) }
         if let repository = filter.repository { parts.append(("repository", repository)) }
+        if let sender = filter.sender { parts.append(("sender", sender)) }
         if let before = filter.before { parts.append(("before", String(before))) }
         return parts.map { $0.0 + "=" + FormDecoding.percentEncode($0.1) }.joined(separator: "&")
     }

@@ -1,3 +1,4 @@
+import Callback
 import Common
 import Glibc
 
@@ -54,4 +55,43 @@ enum Growth {
 
 extension String {
     func replacingSpaces() -> String { String(map { $0 == " " ? "_" : $0 }) }
+}
+
+/// `hubsync-bench console DB`: the console's pages (issue 17) answered in this process by
+/// callback-fcgi's responder, signed in, on DB (make bench's 5M-row database): server time per
+/// page, first and median of 20, one line each.
+enum ConsoleBench {
+    static func run(_ arguments: [String]) throws {
+        guard let path = arguments.first else { throw BenchError("usage: hubsync-bench console DB") }
+        let keys = path + "-console-keys"
+        mkdir(keys, 0o700)
+        let configuration = try Configuration(variables: [
+            "HUBSYNC_DB": path, "HUBSYNC_KEY_FILE": keys + "/hubsync.key", "HUBSYNC_ADMINS": "bench", "HUBSYNC_LOG_LEVEL": "error",
+            "GITHUB_APP_CLIENT_ID": "Iv1.bench",
+        ])
+        _ = try KeyFile.loadOrCreate(path: configuration.keyFilePath)
+        _ = try KeyFile.loadOrCreate(path: configuration.tokenKeyFilePath)
+        let services = try CallbackServices(configuration: configuration, logger: Logger(program: "bench", minimumLevel: .error))
+        let responder = CallbackResponder(services: services)
+        let cookie = AdminSession.cookieName + "=" + services.adminSession.issue(login: "bench", now: .now())
+        let newest = try EventStore(path: path, syncMode: .normal, busyTimeoutMilliseconds: 5000).recentEvents(limit: 1).first?.id ?? 1
+        let pages = ["/github/admin/", "/github/admin/events", "/github/admin/events?status=failed", "/github/admin/events?event=push",
+                     "/github/admin/events?event=issues", "/github/admin/events?repository=octo/hello", "/github/admin/events?action=opened",
+                     "/github/admin/events?action=no-such-action", "/github/admin/events?sender=nobody",
+                     "/github/admin/events?before=\(newest / 2)", "/github/admin/events/\(newest)", "/github/admin/outbox", "/github/admin/integrations"]
+        for page in pages {
+            let (target, query) = page.contains("?") ? (String(page.split(separator: "?")[0]), String(page.split(separator: "?")[1])) : (page, "")
+            let request = HTTPRequest(method: "GET", path: target, query: query, headers: ["host": "bench.example", "cookie": cookie])
+            var samples: [Double] = []
+            var status = 0
+            for _ in 0..<20 {
+                let start = Timestamp.now()
+                status = responder.respond(request).response.status
+                samples.append(start.millisecondsUntil(.now()))
+            }
+            let first = samples[0]
+            samples.sort()
+            print("BENCH page=\(page) status=\(status) first_ms=\(first) p50_ms=\(samples[10]) max_ms=\(samples[19])")
+        }
+    }
 }

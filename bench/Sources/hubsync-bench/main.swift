@@ -2,7 +2,7 @@ import Glibc
 
 /// Measurements for `make bench` that need our own code: the CPU cost of each intake step
 /// (`micro`), SQLite's commit ceiling with our store and pragmas (`sqlite`), bulk rows for the
-/// growth figures (`generate`) and the events-list query (`query`).
+/// growth figures (`generate`), the events-list query (`query`) and the console's pages (`console`).
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     switch arguments.first {
@@ -14,8 +14,10 @@ do {
         try Growth.generate(Array(arguments.dropFirst()))
     case "query":
         try Growth.query(Array(arguments.dropFirst()))
+    case "console":
+        try ConsoleBench.run(Array(arguments.dropFirst()))
     default:
-        print("usage: hubsync-bench micro PAYLOAD | sqlite DB BODY ROWS BATCH SYNC [--outcomes] | generate DB ROWS | query DB")
+        print("usage: hubsync-bench micro PAYLOAD | sqlite DB BODY ROWS BATCH SYNC [--outcomes] | generate DB ROWS | query DB | console DB")
         exit(64)
     }
 } catch {
