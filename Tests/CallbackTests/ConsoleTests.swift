@@ -230,6 +230,22 @@ import Testing
         #expect(second.contains("<a href=\"/github/admin/events/10\">10</a>") && !second.contains("Older events"))
     }
 
+    @Test func aTimeRangeNarrowsTheList() throws {
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let day = Timestamp(iso8601: "2026-11-25T00:00:00Z")!
+        for (number, hours) in [(1, 1), (2, 25), (3, 26), (4, 49)] {
+            _ = try store.insert([NewEvent(deliveryID: "d-\(number)", hookID: 1, event: "issues", action: nil, installationID: nil, repository: nil,
+                                           sender: nil, body: Array("{\"n\":\(number)}".utf8), contentType: "application/json", targetType: nil,
+                                           targetID: nil, receivedAt: day.adding(seconds: Int64(hours) * 3_600))])
+        }
+        let cookie = "\(AdminSession.cookieName)=" + services.adminSession.issue(login: "octocat", now: services.now())
+        let page = text(get("/github/admin/events?from=2026-11-26&to=2026-11-27", cookie: cookie))
+        #expect(page.contains("/github/admin/events/2\"") && page.contains("/github/admin/events/3\""))
+        #expect(!page.contains("/github/admin/events/1\"") && !page.contains("/github/admin/events/4\""))
+        #expect(page.contains("value=\"2026-11-26\""))
+        #expect(text(get("/github/admin/events?from=yesterday%3Cb%3E", cookie: cookie)).contains("Not a time: yesterday&lt;b&gt;"))
+    }
+
     @Test func aPostWithoutTheSessionsCSRFTokenIsRefused() throws {
         let session = services.adminSession.issue(login: "octocat", now: services.now())
         let admin = try services.adminSession.verify(session, now: services.now())

@@ -52,10 +52,17 @@ struct ConsoleEventPages {
         var eventFilter = EventFilter(status: filter("status").flatMap(EventStatus.init(rawValue:)), event: filter("event"),
                                       repository: filter("repository"), action: filter("action"), sender: filter("sender"))
         if let before = filter("before") { eventFilter.before = Int64(before) }
+        // "24h", "7d", "2026-11-25" or an ISO time, as `hubsync events list --since` takes them.
+        var unreadable: [String] = []
+        for (name, keyPath) in [("from", \EventFilter.since), ("to", \EventFilter.until)] {
+            guard let text = filter(name) else { continue }
+            if let time = TimeArgument.pointInTime(text, now: services.now()) { eventFilter[keyPath: keyPath] = time } else { unreadable.append(text) }
+        }
         let queries = EventQueries(database: try Database(configuration: services.configuration))
         let events = try queries.list(eventFilter, limit: ConsoleEventPages.pageSize + 1)
         let shown = events.prefix(ConsoleEventPages.pageSize)
-        var content = filtersForm(eventFilter)
+        var content = filtersForm(eventFilter, from: filter("from"), to: filter("to"))
+        for text in unreadable { content += "<p class=\"status bad\">Not a time: \(escapeHTML(text)) (use 24h, 7d, 2026-11-25 or 2026-11-25T10:00:00Z)</p>\n" }
         content += ConsolePage.table(["ID", "Received", "Event", "Action", "Repository", "Sender", "Status", "Delivery"], shown.map { event in
             let bad = event.status == .failed
             return ["<a href=\"\(escapeHTML(base))/events/\(event.id)\">\(event.id)</a>", escapeHTML(String(event.receivedAt.prefix(19)).replacingT()),
@@ -110,7 +117,7 @@ struct ConsoleEventPages {
 
     // MARK: - Pieces
 
-    private func filtersForm(_ filter: EventFilter) -> String {
+    private func filtersForm(_ filter: EventFilter, from: String?, to: String?) -> String {
         let statuses = ["" as String] + EventStatus.allCases.map(\.rawValue)
         let options = statuses.map { status in
             "<option value=\"\(status)\"\(filter.status?.rawValue == status || (filter.status == nil && status.isEmpty) ? " selected" : "")>\(status.isEmpty ? "any status" : status)</option>"
@@ -121,6 +128,7 @@ struct ConsoleEventPages {
         return "<form class=\"filters\" method=\"get\" action=\"\(escapeHTML(base))/events\">"
             + "<select name=\"status\">\(options)</select>" + input("event", filter.event, "event") + input("action", filter.action, "action")
             + input("repository", filter.repository, "owner/name") + input("sender", filter.sender, "sender")
+            + input("from", from, "from: 24h or 2026-11-25") + input("to", to, "to")
             + "<button>Filter</button></form>\n"
     }
 
@@ -131,6 +139,8 @@ struct ConsoleEventPages {
         if let action = filter.action { parts.append(("action", action)) }
         if let repository = filter.repository { parts.append(("repository", repository)) }
         if let sender = filter.sender { parts.append(("sender", sender)) }
+        if let since = filter.since { parts.append(("from", since.iso8601)) }
+        if let until = filter.until { parts.append(("to", until.iso8601)) }
         if let before = filter.before { parts.append(("before", String(before))) }
         return parts.map { $0.0 + "=" + FormDecoding.percentEncode($0.1) }.joined(separator: "&")
     }

@@ -4,6 +4,8 @@ public struct EventFilter: Sendable, Equatable {
     public var event: String?
     public var repository: String?
     public var since: Timestamp?
+    /// Received before this time (the console's time range, with `since`).
+    public var until: Timestamp?
     /// The payload's `action` and the sender's login (the console's): no index serves them, so a
     /// page looks at one window of `EventQueries.unindexedWindow` ids at most (`windowStart`).
     public var action: String?
@@ -12,7 +14,8 @@ public struct EventFilter: Sendable, Equatable {
     public var before: Int64?
 
     public init(status: EventStatus? = nil, event: String? = nil, repository: String? = nil, since: Timestamp? = nil,
-                action: String? = nil, sender: String? = nil, before: Int64? = nil) {
+                action: String? = nil, sender: String? = nil, before: Int64? = nil, until: Timestamp? = nil) {
+        self.until = until
         self.status = status
         self.event = event
         self.repository = repository
@@ -106,7 +109,17 @@ public final class EventQueries {
         }
         if let event = filter.event { conditions.append("d.event = ?"); values.append(.text(event)) }
         if let repository = filter.repository { conditions.append("d.repository = ?"); values.append(.text(repository)) }
-        if let since = filter.since { conditions.append("d.received_at >= ?"); values.append(.text(since.iso8601)) }
+        // A time bound is also an id bound, so that the scan stays in range: ids are given in commit
+        // order, which follows arrival within the busy timeout (5 s), so a minute's margin keeps
+        // every delivery the time condition takes.
+        if let since = filter.since {
+            conditions.append("d.received_at >= ? AND d.id >= ?")
+            values += [.text(since.iso8601), .integer(try firstID(receivedAtOrAfter: since.adding(seconds: -60)))]
+        }
+        if let until = filter.until {
+            conditions.append("d.received_at < ? AND d.id < ?")
+            values += [.text(until.iso8601), .integer(try firstID(receivedAtOrAfter: until.adding(seconds: 60)))]
+        }
         if let action = filter.action { conditions.append("d.action = ?"); values.append(.text(action)) }
         if let sender = filter.sender { conditions.append("d.sender = ?"); values.append(.text(sender)) }
         if let start = try windowStart(filter) { conditions.append("d.id >= ?"); values.append(.integer(start)) }
@@ -133,16 +146,7 @@ public final class EventQueries {
     /// little high. Failed and pending counts are exact, from the small partial index of
     /// unfinished events.
     public func hourlyCounts(from start: Timestamp, hours: Int) throws -> [HourlyCount] {
-        let firstID = try connection.prepare("""
-            SELECT id FROM deliveries INDEXED BY deliveries_by_received_at WHERE received_at >= ? ORDER BY received_at LIMIT 1
-            """)
-        let nextID = (try connection.scalarInt("SELECT max(id) FROM deliveries") ?? 0) + 1
-        var boundaries: [Int64] = []
-        for hour in 0...hours {
-            try firstID.bind([.text(start.adding(seconds: Int64(hour) * 3_600).iso8601)])
-            boundaries.append(try firstID.step() ? firstID.int64(0) : nextID)
-            firstID.reset()
-        }
+        let boundaries = try (0...hours).map { try firstID(receivedAtOrAfter: start.adding(seconds: Int64($0) * 3_600)) }
         var unfinished: [String: (failed: Int, pending: Int)] = [:]
         let statement = try connection.prepare("""
             SELECT substr(d.received_at, 1, 13), sum(s.status = 'failed'), sum(s.status = 'pending')
@@ -159,6 +163,17 @@ public final class EventQueries {
             return HourlyCount(hour: label, total: Int(max(0, boundaries[hour + 1] - boundaries[hour])),
                                failed: counts.failed, pending: counts.pending)
         }
+    }
+
+    /// The id of the first delivery received at or after `time` (one index seek), or the next id
+    /// to be given when there is none.
+    func firstID(receivedAtOrAfter time: Timestamp) throws -> Int64 {
+        let statement = try connection.prepare("""
+            SELECT id FROM deliveries INDEXED BY deliveries_by_received_at WHERE received_at >= ? ORDER BY received_at LIMIT 1
+            """)
+        try statement.bind([.text(time.iso8601)])
+        if try statement.step() { return statement.int64(0) }
+        return (try connection.scalarInt("SELECT max(id) FROM deliveries") ?? 0) + 1
     }
 
     /// Hands event `id` to the event runner again, as new (the console's Reprocess): pending, its
