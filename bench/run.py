@@ -14,7 +14,7 @@ access log on, webhook-fcgi in the process layout the systemd unit ships):
   micro      one 7 KB push body sent again and again under new ids (replays: no handler work);
              redeliveries of one id
   large      1 MiB and 25 MiB deliveries vs `dd conv=fsync` of the same size on the same disk
-  growth     intake rate and the events-list query with 0, 1M and 5M rows already stored
+  growth     intake rate, the events-list query and the console's pages with 0, 1M and 5M rows already stored
   cost       RSS per worker, binary sizes, CGI start-to-answer, instructions per delivery (callgrind)
 Set BENCH_QUICK=1 for a short run (smaller growth, shorter loads) while developing.
 """
@@ -598,6 +598,18 @@ def growth():
             ">= 90%" if target else "", figures["rate"] / base_rate >= 0.9 if target else None)
         add("growth", f"  events list (newest 50) with {size:,} rows: first / p50", f"{first:.2f} / {p50:.3f}", "ms", "", None,
             "< 10 ms" if target else "", first < 10 if target else None)
+        if target:
+            console_pages(database, size)
+
+
+def console_pages(database, size):
+    """The console's pages (issue 17) on the largest database, server time in callback-fcgi's responder."""
+    output = subprocess.run([os.path.join(BIN, "hubsync-bench"), "console", database], capture_output=True, text=True, check=True).stdout
+    pages = [(m.group(1), float(m.group(2)), float(m.group(3))) for m in re.finditer(r"page=(\S+) status=200 first_ms=([\d.e-]+) p50_ms=([\d.e-]+)", output)]
+    slowest = max(pages, key=lambda page: page[2])
+    add("growth", f"  console pages with {size:,} rows ({len(pages)} pages: overview, events and its filters, one event, outbox, "
+        f"integrations): slowest p50 ({slowest[0]})", f"{slowest[2]:.2f}", "ms", "", None, "< 50 ms", slowest[2] < 50)
+    add("growth", f"  console pages with {size:,} rows: slowest first request after the intake run", f"{max(page[1] for page in pages):.2f}", "ms")
 
 
 def cost(results):

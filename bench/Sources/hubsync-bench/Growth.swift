@@ -77,7 +77,7 @@ enum ConsoleBench {
         let newest = try EventStore(path: path, syncMode: .normal, busyTimeoutMilliseconds: 5000).recentEvents(limit: 1).first?.id ?? 1
         let pages = ["/github/admin/", "/github/admin/events", "/github/admin/events?status=failed", "/github/admin/events?event=push",
                      "/github/admin/events?event=issues", "/github/admin/events?repository=octo/hello", "/github/admin/events?action=opened",
-                     "/github/admin/events?action=no-such-action", "/github/admin/events?sender=nobody",
+                     "/github/admin/events?action=no-such-action", "/github/admin/events?sender=nobody", "/github/admin/events?from=1h",
                      "/github/admin/events?before=\(newest / 2)", "/github/admin/events/\(newest)", "/github/admin/outbox", "/github/admin/integrations"]
         for page in pages {
             let (target, query) = page.contains("?") ? (String(page.split(separator: "?")[0]), String(page.split(separator: "?")[1])) : (page, "")
