@@ -246,6 +246,31 @@ import Testing
         #expect(text(get("/github/admin/events?from=yesterday%3Cb%3E", cookie: cookie)).contains("Not a time: yesterday&lt;b&gt;"))
     }
 
+    /// The callback URL GitHub must know: from the request (Debian's nginx passes Host without the
+    /// port, so the server port is added when it is not the scheme's default), or HUBSYNC_PUBLIC_URL.
+    @Test func theCallbackURLIsTheOneTheBrowserCanReach() throws {
+        let signIn = ConsoleSignIn(services: services)
+        func url(_ host: String, _ scheme: String?, _ port: String?) throws -> String {
+            try signIn.callbackURL(HTTPRequest(method: "GET", path: "/", headers: ["host": host], scheme: scheme, serverPort: port), base: "/github/admin")
+        }
+        #expect(try url("127.0.0.1", "http", "8080") == "http://127.0.0.1:8080/github/admin/callback")
+        #expect(try url("hooks.example.com", "https", "443") == "https://hooks.example.com/github/admin/callback")
+        #expect(try url("hooks.example.com", "https", "8443") == "https://hooks.example.com:8443/github/admin/callback")
+        #expect(try url("hooks.example.com:9000", "http", "80") == "http://hooks.example.com:9000/github/admin/callback")
+        #expect(try url("hooks.example.com", nil, nil) == "https://hooks.example.com/github/admin/callback")
+        #expect(throws: ConsoleError.badHost) { try url("evil.example/x?", "https", "443") }
+        var variables = fake.environment
+        variables["HUBSYNC_DB"] = directory.path + "/h.db"
+        variables["HUBSYNC_KEY_FILE"] = directory.path + "/h.key"
+        variables["HUBSYNC_PUBLIC_URL"] = "https://hooks.example.com/"
+        let behindProxy = ConsoleSignIn(services: try CallbackServices(configuration: try Configuration(variables: variables),
+                                                                      logger: Logger(program: "test", minimumLevel: .error)))
+        #expect(try behindProxy.callbackURL(HTTPRequest(method: "GET", path: "/", headers: ["host": "10.0.0.5"], scheme: "http", serverPort: "8080"),
+                                            base: "/odoo/github/admin") == "https://hooks.example.com/odoo/github/admin/callback")
+        variables["HUBSYNC_PUBLIC_URL"] = "http://hooks.example.com"
+        #expect(throws: ConfigurationError.self) { try Configuration(variables: variables) }
+    }
+
     @Test func aPostWithoutTheSessionsCSRFTokenIsRefused() throws {
         let session = services.adminSession.issue(login: "octocat", now: services.now())
         let admin = try services.adminSession.verify(session, now: services.now())

@@ -20,15 +20,18 @@ import TestSupport
         #expect(try stack.deliver(event: "issues", body: Array(body.utf8), id: "console-1").status == 200)
         #expect(try eventually(10) { try stack.sql("SELECT status FROM event_states") == "failed" })
 
-        // Signing in from the failed events' page: GitHub's authorize page, then back with a code.
+        // Signing in from the failed events' page: GitHub's authorize page (octocat is signed in
+        // there), which sends the browser back with a code and the state, then the console.
+        try fake.control(["authorize_as": "octocat"])
         let start = try RawHTTP.send(port: stack.port, method: "GET", path: "/github/admin/events?status=failed")
         #expect(start.status == 302, "\(start.text)")
         let location = try #require(start.headers["location"])
         #expect(location.hasPrefix(fake.baseURL + "/login/oauth/authorize?client_id="))
-        let state = try #require(FormDecoding.parameters(String(location.split(separator: "?")[1]))["state"])
         let stateCookie = try #require(start.cookies["hubsync_sign_in"])
-        let back = try RawHTTP.send(port: stack.port, method: "GET",
-                                    path: "/github/admin/callback?code=code-octocat-5&state=\(FormDecoding.percentEncode(state))",
+        let authorize = try RawHTTP.send(port: fake.port, method: "GET", path: String(location.dropFirst(fake.baseURL.count)))
+        let callback = try #require(authorize.headers["location"])
+        #expect(callback.hasPrefix("http://127.0.0.1:\(stack.port)/github/admin/callback?code="), "\(callback)")
+        let back = try RawHTTP.send(port: stack.port, method: "GET", path: String(callback.dropFirst("http://127.0.0.1:\(stack.port)".count)),
                                     headers: [("Cookie", "hubsync_sign_in=\(stateCookie)")])
         #expect(back.status == 200 && back.text.contains("url=/github/admin/events?status=failed"), "\(back.text)")
         let session = "\(AdminSession.cookieName)=" + (try #require(back.cookies[AdminSession.cookieName]))

@@ -152,6 +152,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_control":
             control = json.loads(self.read_body() or b"{}")
             with LOCK:
+                if "authorize_as" in control:  # who is signed in on this GitHub when a browser comes to authorize
+                    self.world.authorize_as = control.pop("authorize_as")
                 if "uninstall" in control:  # the installation disappears, as after an uninstall on GitHub
                     self.world.installations.pop(control.pop("uninstall"), None)
                 if "hook_deliveries" in control:
@@ -216,6 +218,8 @@ class Handler(BaseHTTPRequestHandler):
             self.record(outcome="403 secondary rate limit")
             return self.send_json(403, {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."},
                                   {"retry-after": str(settings.get("retry_after", 1)), "x-ratelimit-remaining": "4000"})
+        if path == "/login/oauth/authorize" and self.command == "GET":
+            return self.authorize(query)
         if path == "/login/oauth/access_token" and self.command == "POST":
             return self.oauth()
         problem = self.rest_headers_problem()
@@ -261,6 +265,27 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(401, {"message": problem})
         self.record(auth="jwt (RS256 signature, iss, iat, exp verified)", outcome="ok")
         return answer()
+
+    def authorize(self, query):
+        # The user signed in here (control "authorize_as") approves at once: back to redirect_uri
+        # with a new single-use code and the state unchanged, as GitHub does. A wrong client_id or
+        # no signed-in user is GitHub's error page.
+        params = {k: v[0] for k, v in query.items()}
+        login = getattr(self.world, "authorize_as", None)
+        user = next((u for u in self.world.users.values() if u["login"] == login), None)
+        if params.get("client_id") != self.world.client_id or user is None or not params.get("redirect_uri"):
+            self.record(outcome="authorize refused")
+            return self.send_json(404, {"message": "Not Found"})
+        code = "code-" + secrets.token_urlsafe(12)
+        with LOCK:
+            self.world.codes[code] = user["id"]
+        separator = "&" if "?" in params["redirect_uri"] else "?"
+        location = params["redirect_uri"] + separator + urlencode({"code": code, "state": params.get("state", "")})
+        self.record(outcome=f"authorized as {login}", redirect_uri=params["redirect_uri"])
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def oauth(self):
         form = {k: v[0] for k, v in parse_qs(self.read_body().decode()).items()}

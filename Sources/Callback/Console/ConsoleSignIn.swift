@@ -78,16 +78,26 @@ struct ConsoleSignIn {
         }
     }
 
-    /// `https://<host><base>/callback` (http for a loopback host, as under `make run`): what the
-    /// App's callback URLs must list (README, "Console"). GitHub refuses any other, so a forged
-    /// Host header only breaks the forger's own sign-in.
+    /// `<origin><base>/callback`, what the App's callback URLs must list (README, "Console"):
+    /// HUBSYNC_PUBLIC_URL's origin when set (behind a proxy that terminates TLS elsewhere), else the
+    /// request's scheme, Host and server port (Debian's nginx passes Host without the port).
+    /// GitHub refuses a callback URL it does not list, so a forged Host only breaks the forger's
+    /// own sign-in.
     func callbackURL(_ request: HTTPRequest, base: String) throws -> String {
+        if let publicURL = services.configuration.publicURL { return publicURL + base + "/callback" }
         guard let host = request.header("host"), !host.isEmpty, host.utf8.count <= 255,
               host.utf8.allSatisfy({ ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A || $0 >= 0x30 && $0 <= 0x3A || $0 == 0x2E || $0 == 0x2D || $0 == 0x5B || $0 == 0x5D })
         else { throw ConsoleError.badHost }
         let name = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }) + "]" : String(host.prefix { $0 != ":" })
         let loopback = name == "localhost" || name == "[::1]" || name.hasPrefix("127.")
-        return (loopback ? "http://" : "https://") + host + base + "/callback"
+        let scheme = request.scheme == "http" || request.scheme == "https" ? request.scheme! : (loopback ? "http" : "https")
+        let hasPort = host.hasPrefix("[") ? host.contains("]:") : host.contains(":")
+        var port = ""
+        if !hasPort, let serverPort = request.serverPort, let number = Int(serverPort), (1...65_535).contains(number),
+           number != (scheme == "https" ? 443 : 80) {
+            port = ":\(number)"
+        }
+        return scheme + "://" + host + port + base + "/callback"
     }
 
     /// A page of the console to return to after sign-in: never another site (`//evil`), never the callback.

@@ -68,6 +68,9 @@ public struct Configuration: Sendable {
     /// The GitHub logins let into the console (HUBSYNC_ADMINS, comma-separated), lower-cased:
     /// GitHub's logins are case-insensitive. Empty: nobody (the console says how to fix it).
     public var admins: Set<String> = []
+    /// The site's public origin (HUBSYNC_PUBLIC_URL, e.g. `https://hooks.example.com`), for the
+    /// console's OAuth callback URL; nil: from the request (scheme, Host, server port).
+    public var publicURL: String?
 
     public init(
         webhookSecrets: [[UInt8]] = [], databasePath: String, maxBodyBytes: Int = defaultMaxBodyBytes,
@@ -202,6 +205,7 @@ public struct Configuration: Sendable {
         tokenKeyFilePath = value("HUBSYNC_TOKEN_KEY_FILE") ?? Configuration.tokenKeyFilePath(besideKeyFile: keyFilePath)
         retryPolicy = try HandlerRetryPolicy(variables: value)
         actionsDirectory = value("HUBSYNC_ACTIONS_DIR") ?? Configuration.defaultActionsDirectory
+        if let text = value("HUBSYNC_PUBLIC_URL") { publicURL = try baseURL(text, variable: "HUBSYNC_PUBLIC_URL") }
         if let text = value("HUBSYNC_ADMINS") {
             let logins = text.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
             if let bad = logins.first(where: { !Configuration.isGitHubLogin($0) }) {

@@ -17,7 +17,8 @@ public enum CGIParameters {
         let path = String(uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "/")
         return HTTPRequest(
             method: parameters["REQUEST_METHOD"] ?? "GET", path: path.isEmpty ? "/" : path,
-            query: parameters["QUERY_STRING"] ?? "", headers: headers, body: body)
+            query: parameters["QUERY_STRING"] ?? "", headers: headers, body: body,
+            scheme: parameters["REQUEST_SCHEME"], serverPort: parameters["SERVER_PORT"])
     }
 
     /// The body length announced by `CONTENT_LENGTH`: 0 when absent, nil when malformed.

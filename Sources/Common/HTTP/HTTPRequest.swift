@@ -7,8 +7,15 @@ public struct HTTPRequest: Sendable {
     public var headers: [String: String]
     /// The exact raw bytes, because the signature covers them.
     public var body: [UInt8]
+    /// The scheme and port the server took the request on (CGI's REQUEST_SCHEME and SERVER_PORT):
+    /// Debian's `fastcgi_params` passes `HTTP_HOST` as nginx's `$host`, without the port.
+    public var scheme: String?
+    public var serverPort: String?
 
-    public init(method: String, path: String, query: String = "", headers: [String: String] = [:], body: [UInt8] = []) {
+    public init(method: String, path: String, query: String = "", headers: [String: String] = [:], body: [UInt8] = [],
+                scheme: String? = nil, serverPort: String? = nil) {
+        self.scheme = scheme
+        self.serverPort = serverPort
         self.method = method
         self.path = path
         self.query = query
