@@ -74,6 +74,8 @@ import Testing
         let page = get("/github/admin/events", cookie: "\(AdminSession.cookieName)=\(session)")
         #expect(page.status == 200 && text(page).contains("<h1>Events</h1>") && text(page).contains("octocat"))
         #expect(page.header("Content-Security-Policy")?.contains("default-src 'none'") == true)
+        #expect(page.header("Content-Security-Policy")?.contains("form-action 'self'") == true && page.header("Cache-Control") == "no-store")
+        #expect(page.header("Referrer-Policy") == "no-referrer" && page.header("X-Content-Type-Options") == "nosniff")
     }
 
     @Test func someoneNotListedGetsA403NamingWhoMayEnter() throws {

@@ -15,12 +15,9 @@ struct ConsolePage {
     var refreshSeconds: Int? = nil
 
     /// The callback pages' headers, but forms may post to this origin (the console's POSTs).
-    static let securityHeaders: [(name: String, value: String)] = [
-        ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
-        ("Cache-Control", "no-store"),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "no-referrer"),
-    ]
+    static let securityHeaders: [(name: String, value: String)] =
+        [("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")]
+        + HTMLPage.securityHeaders.filter { $0.name != "Content-Security-Policy" }
 
     func response(status: Int = 200, headers: [(name: String, value: String)] = []) -> HTTPResponse {
         HTTPResponse(status: status, headers: [("Content-Type", "text/html; charset=utf-8")] + ConsolePage.securityHeaders + headers,
