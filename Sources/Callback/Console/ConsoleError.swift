@@ -40,7 +40,7 @@ enum ConsoleError: Error, Equatable {
         case .signInLinkInvalid(let base):
             return HTMLPage(title: "This sign-in link is not valid",
                             paragraphs: ["It has expired, was altered, was already used, or was started in another browser."],
-                            link: (text: "Sign in again", url: (base.isEmpty ? "/github/admin" : base) + "/"), isError: true)
+                            link: (text: "Sign in again", url: base + "/"), isError: true)
         case .signInCancelled(let base):
             return HTMLPage(title: "Sign-in cancelled", paragraphs: ["GitHub did not authorize the sign-in."],
                             link: (text: "Sign in again", url: base + "/"), isError: true)

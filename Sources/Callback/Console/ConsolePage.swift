@@ -27,14 +27,7 @@ struct ConsolePage {
     var html: String {
         let links = [("", "Overview"), ("/events", "Events"), ("/outbox", "Outbox"), ("/integrations", "Integrations")]
             .map { "<a href=\"\(escapeHTML(base + $0.0))\">\($0.1)</a>" }.joined(separator: " ")
-        return """
-            <!doctype html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">\(refreshSeconds.map { "\n<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? "")
-            <title>\(escapeHTML(title)) · Pulser Hub Sync</title>
-            <style>
+        return HTMLPage.document(title: title, refresh: refreshSeconds.map(String.init), style: """
             body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f6f8fa;color:#1f2328}
             header{display:flex;flex-wrap:wrap;gap:.75rem 1.25rem;align-items:center;padding:.75rem 1rem;background:#24292f;color:#fff}
             header a{color:#fff;text-decoration:none;font-weight:600}
@@ -58,18 +51,14 @@ struct ConsolePage {
             a{color:#0969da}
             .more{margin:1rem 0}
             @media (max-width:40rem){.wide{display:none}}
-            </style>
-            </head>
-            <body>
+            """, body: """
             <header>\(links)<span class="who">\(escapeHTML(admin))</span></header>
             <main>
             <h1>\(escapeHTML(title))</h1>
             \(content)
             </main>
-            </body>
-            </html>
 
-            """
+            """)
     }
 
     /// A status in colour and in words: "failed", "given up" and "dead" read as such without colour too.

@@ -37,7 +37,7 @@ struct ConsoleSignIn {
         } catch {
             throw ConsoleError.signInLinkInvalid(base: base)
         }
-        let login = try signedInLogin(code: code, redirectURI: try callbackURL(request, base: base))
+        let login = try signedInLogin(code: code, redirectURI: try callbackURL(request, base: base), base: base)
         guard services.configuration.admins.contains(login.lowercased()) else {
             services.logger.warn("console sign-in refused: not an admin", [("login", .string(login))])
             throw ConsoleError.notAnAdmin(login: login, admins: services.configuration.admins.sorted())
@@ -53,7 +53,7 @@ struct ConsoleSignIn {
     }
 
     /// Exchanges the code, reads the login, and revokes the token (it is never kept).
-    private func signedInLogin(code: String, redirectURI: String) throws -> String {
+    private func signedInLogin(code: String, redirectURI: String, base: String) throws -> String {
         do {
             let client = try GitHubClient(configuration: services.configuration)
             let grant: UserTokenGrant
@@ -61,7 +61,7 @@ struct ConsoleSignIn {
                 grant = try UserTokenGrant.request(client: client, configuration: services.configuration,
                                                    form: [("code", code), ("redirect_uri", redirectURI)])
             } catch TokenError.oauth {
-                throw ConsoleError.signInLinkInvalid(base: "")
+                throw ConsoleError.signInLinkInvalid(base: base)
             }
             defer {
                 do { try grant.revoke(client: client, configuration: services.configuration) } catch {

@@ -41,14 +41,7 @@ public struct HTMLPage: Sendable {
         for paragraph in paragraphs { body += "<p>\(escapeHTML(paragraph))</p>\n" }
         if !items.isEmpty { body += "<ul>\n" + items.map { "<li>\(escapeHTML($0))</li>\n" }.joined() + "</ul>\n" }
         if let link { body += "<p><a href=\"\(escapeHTML(link.url))\">\(escapeHTML(link.text))</a></p>\n" }
-        return """
-            <!doctype html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">\(opensAtOnce.map { "\n<meta http-equiv=\"refresh\" content=\"0;url=\(escapeHTML($0))\">" } ?? "")
-            <title>\(escapeHTML(title)) · Pulser Hub Sync</title>
-            <style>
+        return HTMLPage.document(title: title, refresh: opensAtOnce.map { "0;url=" + $0 }, style: """
             body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f6f8fa;color:#1f2328}
             main{max-width:34rem;margin:2rem auto;padding:1.5rem;background:#fff;border:1px solid #d0d7de;border-radius:12px;border-top:6px solid \(accent)}
             h1{font-size:1.35rem;margin:0 0 .75rem}
@@ -57,16 +50,28 @@ public struct HTMLPage: Sendable {
             a{color:#0969da}
             footer{max-width:34rem;margin:0 auto 2rem;padding:0 1.5rem;color:#59636e;font-size:.85rem}
             @media (max-width:40rem){main{margin:0;border-radius:0;border-left:0;border-right:0}}
-            </style>
-            </head>
-            <body>
-            <main>
-            \(body)</main>
-            <footer>Pulser Hub Sync</footer>
-            </body>
-            </html>
+            """, body: "<main>\n\(body)</main>\n<footer>Pulser Hub Sync</footer>\n")
+    }
 
-            """
+    /// The document every browser page of the project is: UTF-8, phone-sized viewport, a title
+    /// naming the product, inline CSS, and optionally a meta refresh (`refresh`: its content, such
+    /// as `2` or `0;url=/github/admin/`, escaped here). `body` is trusted HTML.
+    public static func document(title: String, refresh: String?, style: String, body: String) -> String {
+        """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">\(refresh.map { "\n<meta http-equiv=\"refresh\" content=\"\(escapeHTML($0))\">" } ?? "")
+        <title>\(escapeHTML(title)) · Pulser Hub Sync</title>
+        <style>
+        \(style)</style>
+        </head>
+        <body>
+        \(body)</body>
+        </html>
+
+        """
     }
 }
 
