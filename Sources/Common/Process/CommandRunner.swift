@@ -9,8 +9,9 @@ internal import CSystem
 ///
 /// The body is written while the output is read (a program that never reads its input, or that
 /// writes much before reading, blocks neither side); a program that exits without reading its
-/// input is not an error. The caller ignores SIGPIPE (`hubsync dispatch` does), so that writing to
-/// such a program fails with EPIPE instead of ending this process.
+/// input is not an error: each run makes this process ignore SIGPIPE, so that writing to such a
+/// program fails with EPIPE instead of ending the process, whoever the caller (a command, a test).
+/// SIGPIPE is process-wide and nothing in these programs wants its default action.
 public enum CommandRunner {
     public struct Outcome: Sendable, Equatable {
         /// The exit status, nil when a signal ended the program (or the time limit did).
@@ -33,6 +34,7 @@ public enum CommandRunner {
     public static func run(_ arguments: [String], environment: [String: String], standardInput: [UInt8],
                            timeoutSeconds: Int) -> Result<Outcome, Failure> {
         guard let program = arguments.first else { return .failure(Failure(description: "no program")) }
+        _ = signal(SIGPIPE, SIG_IGN)
         var input: [Int32] = [0, 0]
         var output: [Int32] = [0, 0]
         guard csystem_pipe_cloexec(&input) == 0 else { return .failure(Failure(description: "pipe: \(String(cString: strerror(errno)))")) }

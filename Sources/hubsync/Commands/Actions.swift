@@ -67,7 +67,6 @@ extension Actions {
         @Argument(help: "The event's id (the ID column of `hubsync events list`).") var eventID: Int64
 
         func run() throws {
-            signal(SIGPIPE, SIG_IGN)
             let configuration = try global.configuration()
             let directory = ActionDirectory.load(configuration.actionsDirectory)
             if let error = directory.errors.first(where: { ActionFile.actionName(path: $0.path) == name }) {

@@ -24,7 +24,6 @@ struct DispatchCommand: ParsableCommand {
     }
 
     func run() throws {
-        signal(SIGPIPE, SIG_IGN)  // a command that exits without reading its input must not end this process
         let configuration = try global.configuration()
         let logger = Logger(program: "hubsync-dispatch", minimumLevel: configuration.logLevel)
         let box = SecretBox(key: try KeyFile.existingSecretsKey(configuration))
