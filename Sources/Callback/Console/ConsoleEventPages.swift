@@ -110,12 +110,21 @@ struct ConsoleEventPages {
                  escapeHTML(item.nextAttemptAt ?? ""), escapeHTML(item.lastResult ?? "")]
             }, badRows: Set(items.indices.filter { items[$0].status == .dead }))
         }
-        content += "<h2>Payload (\(escapeHTML(event.contentType)), \(event.body.count) bytes, as received)</h2>\n"
-        content += "<pre>" + escapeHTML(String(decoding: event.body, as: UTF8.self)) + "</pre>\n"
+        content += payloadSection(event.body, contentType: event.contentType, id: id)
         return page("Event \(id): \(event.event)" + (event.action.map { " \($0)" } ?? ""), content, refreshSeconds: waiting ? 2 : nil)
     }
 
     // MARK: - Pieces
+
+    /// The body laid out when it is JSON (only whitespace between tokens moves), as stored
+    /// otherwise; past `PayloadLayout.layoutLimit` its start, with the command that prints it all.
+    private func payloadSection(_ body: [UInt8], contentType: String, id: Int64) -> String {
+        let laidOut = contentType.hasPrefix("application/json") ? PayloadLayout.indented(body) : nil
+        let shown = laidOut ?? Array(body.prefix(PayloadLayout.layoutLimit))
+        var note = "\(body.count) bytes, " + (laidOut != nil ? "laid out; every value as received" : "as received")
+        if shown.count < body.count { note += "; the first \(shown.count) shown, all of it: hubsync events show \(id) --payload" }
+        return "<h2>Payload (\(escapeHTML(contentType)), \(note))</h2>\n<pre>" + escapeHTML(String(decoding: shown, as: UTF8.self)) + "</pre>\n"
+    }
 
     private func filtersForm(_ filter: EventFilter, from: String?, to: String?) -> String {
         let statuses = ["" as String] + EventStatus.allCases.map(\.rawValue)
