@@ -47,9 +47,8 @@ soak: deps
 fuzz: deps
 	scripts/fuzz.sh
 
-# The install callback's pages, photographed by headless Chromium into docs/screenshots/.
+# The install callback's and the console's pages, photographed by headless Chromium into docs/screenshots/.
 screenshots: deps
-	@command -v chromium >/dev/null || apt-get install -y -qq --no-install-recommends chromium >/dev/null
 	swift build
 	python3 scripts/screenshots.py
 

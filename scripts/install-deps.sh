@@ -14,6 +14,7 @@ packages=(
   curl                 # the printed test command and the end-to-end tests
   openssl              # make run signs its test ping; tests sign and verify with it independently
   python3              # end-to-end test helpers
+  chromium             # the console's tests drive a real headless browser (Tests/Browser); make screenshots
 )
 # Extra groups for the targets that need them: `install-deps.sh release`, `install-deps.sh install-test`.
 for group in "$@"; do

@@ -14,10 +14,14 @@ struct ConsolePage {
     /// Reloads itself after this many seconds (a meta refresh: no script), while something runs.
     var refreshSeconds: Int? = nil
 
-    /// The callback pages' headers, but forms may post to this origin (the console's POSTs).
+    /// The callback pages' headers, but forms may post to this origin (the console's POSTs), and
+    /// the referrer policy is `same-origin`: under `no-referrer` a browser sends `Origin: null`
+    /// with every form POST, which the console's origin check must refuse (Fetch, "append a
+    /// request Origin header"). Nothing leaves for another site either way.
     static let securityHeaders: [(name: String, value: String)] =
-        [("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")]
-        + HTMLPage.securityHeaders.filter { $0.name != "Content-Security-Policy" }
+        [("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+         ("Referrer-Policy", "same-origin")]
+        + HTMLPage.securityHeaders.filter { $0.name != "Content-Security-Policy" && $0.name != "Referrer-Policy" }
 
     func response(status: Int = 200, headers: [(name: String, value: String)] = []) -> HTTPResponse {
         HTTPResponse(status: status, headers: [("Content-Type", "text/html; charset=utf-8")] + ConsolePage.securityHeaders + headers,

@@ -64,12 +64,12 @@ struct ConsoleResponder {
     }
 
     /// A POST must come from a page of this console: the session's CSRF token in the form, and no
-    /// Origin header naming another site.
+    /// Origin header naming another origin (a browser sends it with every form POST; "null" from a
+    /// sandboxed or privacy-stripped context is refused too).
     private func checkForm(_ request: HTTPRequest, admin: AdminSession.Admin, base: String) throws {
         let form = FormDecoding.value(named: "csrf", in: request.body).map { String(decoding: $0, as: UTF8.self) }
         guard AdminSession.isValidCSRF(form, for: admin) else { throw ConsoleError.forbiddenForm(base: base) }
-        if let origin = request.header("origin"), let host = request.header("host"),
-           origin != "https://" + host && origin != "http://" + host {
+        if let origin = request.header("origin"), origin != (try? ConsoleSignIn(services: services).origin(request)) {
             throw ConsoleError.forbiddenForm(base: base)
         }
     }

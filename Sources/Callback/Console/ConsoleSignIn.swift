@@ -78,13 +78,18 @@ struct ConsoleSignIn {
         }
     }
 
-    /// `<origin><base>/callback`, what the App's callback URLs must list (README, "Console"):
-    /// HUBSYNC_PUBLIC_URL's origin when set (behind a proxy that terminates TLS elsewhere), else the
-    /// request's scheme, Host and server port (Debian's nginx passes Host without the port).
+    /// `<origin><base>/callback`, what the App's callback URLs must list (README, "Console").
     /// GitHub refuses a callback URL it does not list, so a forged Host only breaks the forger's
     /// own sign-in.
     func callbackURL(_ request: HTTPRequest, base: String) throws -> String {
-        if let publicURL = services.configuration.publicURL { return publicURL + base + "/callback" }
+        try origin(request) + base + "/callback"
+    }
+
+    /// The console's origin as the browser sees it: HUBSYNC_PUBLIC_URL's when set (behind a proxy
+    /// that terminates TLS elsewhere), else the request's scheme, Host and server port (Debian's
+    /// nginx passes Host without the port, which a browser's Origin header carries).
+    func origin(_ request: HTTPRequest) throws -> String {
+        if let publicURL = services.configuration.publicURL { return publicURL }
         guard let host = request.header("host"), !host.isEmpty, host.utf8.count <= 255,
               host.utf8.allSatisfy({ ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A || $0 >= 0x30 && $0 <= 0x3A || $0 == 0x2E || $0 == 0x2D || $0 == 0x5B || $0 == 0x5D })
         else { throw ConsoleError.badHost }
@@ -97,7 +102,7 @@ struct ConsoleSignIn {
            number != (scheme == "https" ? 443 : 80) {
             port = ":\(number)"
         }
-        return scheme + "://" + host + port + base + "/callback"
+        return scheme + "://" + host + port
     }
 
     /// A page of the console to return to after sign-in: never another site (`//evil`), never the callback.
