@@ -56,6 +56,13 @@ public struct EventProcessor {
     /// failure injection of test builds only (`TestFault`); a release build has no such code.
     public static func outcome(of event: WebhookEvent, attempt: Int = 1, injectingFaults: Bool = false) -> EventOutcome {
         guard let handler = eventHandlers[event.name] else { return EventOutcome(status: .skipped) }
+        let started = Timestamp.monotonicMicroseconds()
+        var outcome = run(handler, on: event, attempt: attempt, injectingFaults: injectingFaults)
+        outcome.handlerTiming = HandlerTiming(event: event.name, microseconds: Timestamp.monotonicMicroseconds() - started)
+        return outcome
+    }
+
+    private static func run(_ handler: EventHandler, on event: WebhookEvent, attempt: Int, injectingFaults: Bool) -> EventOutcome {
         do {
             #if DEBUG
             if injectingFaults { try TestFault.inject(into: event, attempt: attempt) }

@@ -215,6 +215,40 @@ import Testing
         #expect(overview.components(separatedBy: "<svg ").count == 3)
         #expect(overview.contains("aria-label=\"Last 24 hours: 5 deliveries received, 1 failed now\""))
         #expect(overview.contains(":00 UTC: 3 received, 1 failed, 0 pending</title>"))
+        #expect(overview.contains("No handler ran."))
+    }
+
+    /// Handlers' run times, summed per hour and event by each commit: the overview's slowest
+    /// handlers, over the last day only, each linking to its slowest event.
+    @Test func theOverviewNamesTheSlowestHandlersOfTheLastDay() throws {
+        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let now = services.now()
+        for number in 1...6 {
+            _ = try store.insert([NewEvent(deliveryID: "d-\(number)", hookID: 1, event: number <= 4 ? "push" : "issues", action: nil,
+                                           installationID: nil, repository: nil, sender: nil, body: Array("{}".utf8),
+                                           contentType: "application/json", targetType: nil, targetID: nil, receivedAt: now)])
+        }
+        func outcome(_ event: String, _ microseconds: Int64) -> EventOutcome {
+            var outcome = EventOutcome(status: .processed)
+            outcome.handlerTiming = HandlerTiming(event: event, microseconds: microseconds)
+            return outcome
+        }
+        // Two batches this hour; a slower push two days ago, outside the day shown.
+        _ = try store.commit([.outcome(id: 1, outcome("push", 400), at: now), .outcome(id: 2, outcome("push", 12_500), at: now),
+                              .outcome(id: 5, outcome("issues", 900), at: now)])
+        _ = try store.commit([.outcome(id: 3, outcome("push", 2_000), at: now), .outcome(id: 6, outcome("issues", 1_100), at: now),
+                              .outcome(id: 4, outcome("push", 9_000_000), at: now.adding(seconds: -48 * 3_600))])
+        #expect(try store.connection.scalarInt("SELECT count(*) FROM handler_timings") == 3)
+        let slowest = try EventQueries(database: store.database).slowestHandlers(since: now.adding(seconds: -24 * 3_600), limit: 8)
+        #expect(slowest == [HandlerTimingSummary(event: "push", handled: 3, averageMicroseconds: 4_966, slowestMicroseconds: 12_500, slowestEventID: 2),
+                            HandlerTimingSummary(event: "issues", handled: 2, averageMicroseconds: 1_000, slowestMicroseconds: 1_100, slowestEventID: 6)])
+        let session = services.adminSession.issue(login: "octocat", now: now)
+        let overview = text(get("/github/admin/", cookie: "\(AdminSession.cookieName)=\(session)"))
+        #expect(overview.contains("<td data-label=\"Event\">push</td><td data-label=\"Handled\">3</td><td data-label=\"Average\">4.9 ms</td><td data-label=\"Slowest\"><a href=\"/github/admin/events/2\">12.5 ms</a></td>"), "\(overview)")
+        #expect(overview.contains("<td data-label=\"Event\">issues</td><td data-label=\"Handled\">2</td><td data-label=\"Average\">1.0 ms</td><td data-label=\"Slowest\"><a href=\"/github/admin/events/6\">1.1 ms</a></td>"))
+        // `events prune` takes the timings of the hours it prunes.
+        _ = try EventQueries(database: store.database).prune(receivedBefore: now.adding(seconds: -24 * 3_600), statuses: [.processed], dryRun: false)
+        #expect(try store.connection.scalarInt("SELECT count(*) FROM handler_timings") == 2)
     }
 
     /// The action and sender filters have no index: a page reads one window of ids, and links to

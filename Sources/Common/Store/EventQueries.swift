@@ -244,6 +244,26 @@ public final class EventQueries {
         return (Int(statement.int64(0)), Int(statement.int64(1)))
     }
 
+    /// Handlers by the slowest run of each event since `since` (hours as `handler_timings` keeps
+    /// them), slowest first: a day is 24 rows per event, whatever the traffic.
+    public func slowestHandlers(since: Timestamp, limit: Int) throws -> [HandlerTimingSummary] {
+        // SQLite takes the other bare columns from the row that holds max() (its documented
+        // "bare columns in an aggregate query"): the id of the slowest run.
+        let statement = try connection.prepare("""
+            SELECT event, sum(handled), sum(total_us), max(slowest_us), slowest_event_id FROM handler_timings
+            WHERE hour >= ? GROUP BY event ORDER BY max(slowest_us) DESC, event LIMIT ?
+            """)
+        try statement.bind([.text(since.iso8601), .integer(Int64(limit))])
+        var summaries: [HandlerTimingSummary] = []
+        while try statement.step() {
+            let handled = statement.int64(1)
+            summaries.append(HandlerTimingSummary(event: statement.text(0) ?? "", handled: handled,
+                                                  averageMicroseconds: handled > 0 ? statement.int64(2) / handled : 0,
+                                                  slowestMicroseconds: statement.int64(3), slowestEventID: statement.int64(4)))
+        }
+        return summaries
+    }
+
     /// Counts by status and by event of the deliveries received since `since` (nil: all time).
     public func statistics(since: Timestamp?) throws -> EventStatistics {
         func counts(_ sql: String) throws -> [String: Int] {
@@ -291,7 +311,10 @@ public final class EventQueries {
             // event_states, pushes and outbox items go with their delivery (ON DELETE CASCADE); changes() counts
             // the deliveries alone.
             try connection.prepare("DELETE FROM deliveries WHERE \(condition)").run(values)
-            return Int(try connection.scalarInt("SELECT changes()") ?? 0)
+            let deleted = Int(try connection.scalarInt("SELECT changes()") ?? 0)
+            // The handlers' hourly timings of that time go too (they are the console's, not the events').
+            try connection.prepare("DELETE FROM handler_timings WHERE hour < ?").run([.text(cutoff.iso8601)])
+            return deleted
         }
     }
 

@@ -99,6 +99,8 @@ public struct EventOutcome: Sendable, Equatable {
     public var isRetryable: Bool
     /// For a failed outcome: when to try again (nil: given up).
     public var retryAt: Timestamp?
+    /// How long the event's handler ran (nil when none ran), counted into `handler_timings`.
+    public var handlerTiming: HandlerTiming?
 
     public init(status: EventStatus, summary: JSONValue? = nil, error: String? = nil, changes: [MirrorChange] = [],
                 isRetryable: Bool = false, retryAt: Timestamp? = nil) {
@@ -109,6 +111,26 @@ public struct EventOutcome: Sendable, Equatable {
         self.isRetryable = isRetryable
         self.retryAt = retryAt
     }
+}
+
+/// One run of a handler: the event it handled and how long it took.
+public struct HandlerTiming: Sendable, Equatable {
+    public var event: String
+    public var microseconds: Int64
+
+    public init(event: String, microseconds: Int64) {
+        self.event = event
+        self.microseconds = microseconds
+    }
+}
+
+/// A handler's runs over a span of hours: how many, the average, and the slowest with its event.
+public struct HandlerTimingSummary: Sendable, Equatable {
+    public var event: String
+    public var handled: Int64
+    public var averageMicroseconds: Int64
+    public var slowestMicroseconds: Int64
+    public var slowestEventID: Int64
 }
 
 /// An attempt started and not finished: its event is `pending` with an owner.

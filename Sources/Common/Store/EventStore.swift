@@ -15,6 +15,7 @@ public final class EventStore {
     private let claimUntriedStatement: SQLiteStatement
     private let claimDueStatement: SQLiteStatement
     private let startAttemptStatement: SQLiteStatement
+    private let timingStatement: SQLiteStatement
     private let mirror: MirrorStore
     private let outbox: OutboxStore
 
@@ -77,6 +78,15 @@ public final class EventStore {
                                     next_attempt_at = NULL
             WHERE event_id = ?
             """)
+        // One row per hour and event, whatever the traffic: the console's "slowest handlers" read
+        // a day of them instead of a day of events.
+        timingStatement = try connection.prepare("""
+            INSERT INTO handler_timings (hour, event, handled, total_us, slowest_us, slowest_event_id) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (hour, event) DO UPDATE SET
+                handled = handled + excluded.handled, total_us = total_us + excluded.total_us,
+                slowest_event_id = CASE WHEN excluded.slowest_us > slowest_us THEN excluded.slowest_event_id ELSE slowest_event_id END,
+                slowest_us = max(slowest_us, excluded.slowest_us)
+            """)
     }
 
     /// Applies `items` in one transaction, so one fsync covers them all (group commit), and
@@ -97,9 +107,13 @@ public final class EventStore {
             let results = try connection.inTransaction {
                 var results: [WriteResult] = []
                 results.reserveCapacity(items.count)
+                var timings = HandlerTimings()
                 for item in items {
                     do {
                         results.append(try apply(item))
+                        if case .outcome(let id, let outcome, let time) = item, let timing = outcome.handlerTiming {
+                            timings.add(timing, eventID: id, at: time)
+                        }
                     } catch {
                         // A storage fault is no fault of this item: fail the batch, so that the
                         // connection is reopened and nothing of the batch is acknowledged.
@@ -108,6 +122,10 @@ public final class EventStore {
                         guard connection.isInTransaction else { throw error }
                         results.append(.failed(error))
                     }
+                }
+                for (key, sum) in timings.sums {
+                    try timingStatement.run([.text(key.hour), .text(key.event), .integer(sum.handled), .integer(sum.totalMicroseconds),
+                                             .integer(sum.slowestMicroseconds), .integer(sum.slowestEventID)])
                 }
                 return results
             }
@@ -317,4 +335,35 @@ private func optionalInteger(_ value: Int64?) -> SQLiteValue { value.map { .inte
 struct BatchFailure: Error, CustomStringConvertible {
     let cause: any Error
     var description: String { "\(cause)" }
+}
+
+/// A batch's handler timings summed by hour and event, so that a batch of a hundred outcomes
+/// writes a row or two to `handler_timings`, not a hundred.
+struct HandlerTimings {
+    struct Key: Hashable {
+        var hour: String
+        var event: String
+    }
+
+    struct Sum {
+        var handled: Int64 = 0
+        var totalMicroseconds: Int64 = 0
+        var slowestMicroseconds: Int64 = -1
+        var slowestEventID: Int64 = 0
+    }
+
+    private(set) var sums: [Key: Sum] = [:]
+
+    mutating func add(_ timing: HandlerTiming, eventID: Int64, at time: Timestamp) {
+        let hour = Timestamp(microsecondsSinceEpoch: time.secondsSinceEpoch / 3_600 * 3_600 * 1_000_000).iso8601
+        let microseconds = max(0, timing.microseconds)
+        var sum = sums[Key(hour: hour, event: timing.event), default: Sum()]
+        sum.handled += 1
+        sum.totalMicroseconds &+= microseconds
+        if microseconds > sum.slowestMicroseconds {
+            sum.slowestMicroseconds = microseconds
+            sum.slowestEventID = eventID
+        }
+        sums[Key(hour: hour, event: timing.event)] = sum
+    }
 }

@@ -353,6 +353,20 @@ public enum Migrations {
             CREATE INDEX outbox_unfinished ON outbox (status, id) WHERE status IN ('pending', 'retrying');
             CREATE INDEX outbox_by_event ON outbox (event_id);
             """),
+        // The console's "slowest handlers" (issue 17): how long handlers ran, summed per hour and
+        // event by each batch's commit, so that the overview reads a day of small rows, never a
+        // day of events. `slowest_event_id` is the slowest one's id (it may since be pruned).
+        Migration(name: "create-handler-timings", sql: """
+            CREATE TABLE handler_timings (
+                hour TEXT NOT NULL,
+                event TEXT NOT NULL,
+                handled INTEGER NOT NULL,
+                total_us INTEGER NOT NULL,
+                slowest_us INTEGER NOT NULL,
+                slowest_event_id INTEGER NOT NULL,
+                PRIMARY KEY (hour, event)
+            ) WITHOUT ROWID;
+            """),
     ]
 
     public static var currentVersion: Int { all.count }

@@ -15,6 +15,13 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     public var secondsSinceEpoch: Int64 { microsecondsSinceEpoch / 1_000_000 }
 
+    /// Microseconds on the monotonic clock, for durations (a wall clock may step while one runs).
+    public static func monotonicMicroseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1_000
+    }
+
     /// The range of times this program represents: years 1 to 9999, what the fixed-width ISO text
     /// holds. Numbers from payloads, headers and GitHub's answers are checked against it, so that
     /// `10000000000000` seconds is an error, not an overflow that traps the process

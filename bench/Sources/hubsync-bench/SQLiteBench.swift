@@ -1,10 +1,11 @@
 import Common
 import Glibc
 
-/// `hubsync-bench sqlite DB BODY ROWS BATCH SYNC [--outcomes] [--actions N]`: SQLite alone, through
+/// `hubsync-bench sqlite DB BODY ROWS BATCH SYNC [--outcomes [--untimed]] [--actions N]`: SQLite alone, through
 /// our store and with its pragmas, committing the same delivery row one per transaction or in
 /// batches: the ceiling that group commit is measured against. With --outcomes, each row's outcome
-/// update is committed in the next batch too, as the intake does. With --actions N, each delivery
+/// update is committed in the next batch too, as the intake does, with its handler's timing (summed
+/// into `handler_timings`) unless --untimed, which shows that sum's cost. With --actions N, each delivery
 /// (its body made unique, so that none is a replay) is queued for N actions, and the process's CPU
 /// time per delivery is printed: the outbox's cost without the noise of a loaded machine.
 enum SQLiteBench {
@@ -13,6 +14,7 @@ enum SQLiteBench {
               let sync = SyncMode(rawValue: arguments[4])
         else { throw BenchError("usage: hubsync-bench sqlite DB BODY ROWS BATCH full|normal [--outcomes]") }
         let withOutcomes = arguments.contains("--outcomes")
+        let timed = !arguments.contains("--untimed")
         let actionCount = arguments.firstIndex(of: "--actions").flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil }
         let actions = (0..<(actionCount ?? 0)).map { index in
             QueuedAction(name: "action-\(index)", digest: HMACSHA256.authenticationCode(key: [UInt8(index)], message: [1]), sealed: Array(repeating: 7, count: 200))
@@ -40,7 +42,9 @@ enum SQLiteBench {
             commits += 1
             if withOutcomes {
                 for case .inserted(.stored(let id)) in results {
-                    pendingOutcomes.append(.outcome(id: id, EventOutcome(status: .processed, summary: ["ref": "refs/heads/main"]), at: .now()))
+                    var outcome = EventOutcome(status: .processed, summary: ["ref": "refs/heads/main"])
+                    if timed { outcome.handlerTiming = HandlerTiming(event: "push", microseconds: Int64(id % 997)) }
+                    pendingOutcomes.append(.outcome(id: id, outcome, at: .now()))
                 }
             }
             written += count
@@ -48,7 +52,7 @@ enum SQLiteBench {
         let seconds = start.millisecondsUntil(.now()) / 1000
         let cpu = processCPUMicroseconds() - cpuBefore
         print("BENCH rows=\(rows) batch=\(batch) sync=\(sync.rawValue) outcomes=\(withOutcomes) seconds=\(seconds) rows_per_s=\(Int(Double(rows) / seconds)) commits_per_s=\(Int(Double(commits) / seconds))"
-              + (actionCount.map { " actions=\($0) cpu_us_per_row=\(cpu / rows)" } ?? ""))
+              + " timed=\(withOutcomes && timed) cpu_us_per_row=\(cpu / rows)" + (actionCount.map { " actions=\($0)" } ?? ""))
     }
 }
 
