@@ -150,11 +150,11 @@ class Browser:
     def set_cookie(self, cookie):
         return self.call("Network.setCookie", session=True, **cookie).get("success", False)
 
-    def screenshot(self, path, width=1200, height=900, mobile=False):
+    def screenshot(self, path, width=1200, height=900, mobile=False, full_page=True):
         self.call("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
                   deviceScaleFactor=2 if mobile else 1, mobile=mobile)
         self.settle()
-        data = self.call("Page.captureScreenshot", session=True, format="png", captureBeyondViewport=True)["data"]
+        data = self.call("Page.captureScreenshot", session=True, format="png", captureBeyondViewport=full_page)["data"]
         with open(path, "wb") as out:
             out.write(base64.b64decode(data))
         self.call("Emulation.clearDeviceMetricsOverride", session=True)

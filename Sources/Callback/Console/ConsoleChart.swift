@@ -30,8 +30,9 @@ struct ConsoleChart {
             }
             let label = "\(hour.hour.replacingT()):00 UTC: \(hour.total) received, \(hour.failed) failed, \(hour.pending) pending"
             parts.append("<g><title>\(escapeHTML(label))</title>\(rects)<rect x=\"\(format(x))\" y=\"\(top)\" width=\"\(format(slot))\" height=\"\(plot)\" fill=\"transparent\"/></g>")
-            let step = max(1, hours.count / 8)
-            if index % step == 0 {
+            // A week is labelled at each day's start (UTC), a day every three hours.
+            let labelled = hours.count > 48 ? hour.hour.hasSuffix("T00") : index % 3 == 0
+            if labelled {
                 let text = hours.count > 48 ? String(hour.hour.dropFirst(5).prefix(5)) : String(hour.hour.suffix(2)) + "h"
                 parts.append("<text x=\"\(format(x))\" y=\"\(height - 5)\" font-size=\"11\" fill=\"#59636e\">\(escapeHTML(text))</text>")
             }

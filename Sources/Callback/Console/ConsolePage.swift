@@ -54,7 +54,16 @@ struct ConsolePage {
             dd{margin:0;overflow-wrap:anywhere}
             a{color:#0969da}
             .more{margin:1rem 0}
-            @media (max-width:40rem){.wide{display:none}}
+            /* On a phone each row is a card, each cell under its column's name. */
+            @media (max-width:40rem){
+            .wide{display:none}
+            table.rows,table.rows tbody,table.rows tr,table.rows td{display:block}
+            table.rows thead{display:none}
+            table.rows tr{border-bottom:1px solid #d0d7de;padding:.35rem 0}
+            table.rows td{border:0;padding:.1rem .6rem}
+            table.rows td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#59636e}
+            table.rows td:empty,table.rows td:has(> .wide:only-child){display:none}
+            }
             """, body: """
             <header>\(links)<span class="who">\(escapeHTML(admin))</span></header>
             <main>
@@ -70,13 +79,16 @@ struct ConsolePage {
         "<span class=\"status \(bad ? "bad" : "good")\">\(escapeHTML(text))</span>"
     }
 
-    /// A table of trusted cells (escaped by the caller); `badRows` (by index) stand out.
+    /// A table of trusted cells (escaped by the caller) under plain-text headers; `badRows` (by
+    /// index) stand out. On a phone each row becomes a card whose cells name their column.
     static func table(_ headers: [String], _ rows: [[String]], badRows: Set<Int> = []) -> String {
-        var html = "<table>\n<tr>" + headers.map { "<th>\($0)</th>" }.joined() + "</tr>\n"
+        let labels = headers.map { $0.isEmpty ? "" : " data-label=\"\(escapeHTML($0))\"" }
+        var html = "<table class=\"rows\">\n<thead><tr>" + headers.map { "<th>\(escapeHTML($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
         for (index, row) in rows.enumerated() {
-            html += "<tr\(badRows.contains(index) ? " class=\"bad\"" : "")>" + row.map { "<td>\($0)</td>" }.joined() + "</tr>\n"
+            html += "<tr\(badRows.contains(index) ? " class=\"bad\"" : "")>"
+                + row.enumerated().map { "<td\($0.offset < labels.count ? labels[$0.offset] : "")>\($0.element)</td>" }.joined() + "</tr>\n"
         }
-        return html + "</table>\n"
+        return html + "</tbody></table>\n"
     }
 
     /// A one-button form that POSTs to `action` with the session's CSRF token.
