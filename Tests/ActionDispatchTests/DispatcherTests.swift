@@ -105,6 +105,7 @@ import TestSupport
         let action = "EVENTS=*\nFORWARD_URL=http://127.0.0.1:\(receiver.port)/hook\nFORWARD_SECRET=\(Self.forwardSecret)\nRETRY_SCHEDULE=10s,10s\n"
         try store([("d-1", "issues", "{}")], actions: [("flaky", action)])
         let dispatcher = try dispatcher()
+        let start = now
         dispatcher.pass()
         dispatcher.waitForLanes()
         var item = try #require(try outbox().item(id: 1))
@@ -126,6 +127,10 @@ import TestSupport
         dispatcher.waitForLanes()
         #expect(try outbox().item(id: 1)?.status == .done)
         #expect(try receiver.tries().count == 4)
+        // Every try is in the item's history, the three before `outbox retry` included, with its times.
+        let history = try #require(try outbox().attemptHistory(itemIDs: [1])[1])
+        #expect(history.map(\.succeeded) == [false, false, false, true] && history.map(\.result).prefix(3).allSatisfy { $0.hasPrefix("HTTP 503") })
+        #expect(history.first?.startedAt == start.iso8601 && history[1].startedAt == start.adding(seconds: 40).iso8601)
     }
 
     @Test func aCommandGetsTheBodyAndTheDeliverysVariablesAndASlowOneDelaysOnlyItsOwn() throws {

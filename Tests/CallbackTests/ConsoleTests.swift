@@ -189,6 +189,15 @@ import Testing
         let item = try #require(try OutboxStore(database: store.database).item(id: 1))
         #expect(item.status == .pending && item.attempts == 0)
         #expect(post("/github/admin/outbox/1/retry", form: "", cookie: cookie).status == 403)
+        // The event's page lists the item's tries, what each ended with escaped.
+        let outboxStore = try OutboxStore(database: store.database)
+        #expect(try outboxStore.startAttempt(id: 1, owner: "me", at: services.now()))
+        try outboxStore.finishAttempt(id: 1, owner: "me", succeeded: false, retryAt: services.now(), result: "HTTP 500: <i>oops</i>", at: services.now())
+        #expect(try outboxStore.startAttempt(id: 1, owner: "me", at: services.now()))
+        try outboxStore.finishAttempt(id: 1, owner: "me", succeeded: true, retryAt: nil, result: "HTTP 200", at: services.now())
+        let event = text(get("/github/admin/events/1", cookie: cookie))
+        #expect(event.contains("<summary>Item 1 (odoo): 2 tries</summary>") && event.contains("failed</span> HTTP 500: &lt;i&gt;oops&lt;/i&gt;")
+                && event.contains("done</span> HTTP 200"), "\(event)")
     }
 
     @Test func theOverviewChartsDeliveriesPerHourFromIdRangesAndTheFailedOnes() throws {

@@ -60,6 +60,9 @@ import Testing
         #expect(try !outbox.startAttempt(id: 2, owner: "a", at: start))
         try outbox.finishAttempt(id: 1, owner: "nobody", succeeded: true, retryAt: nil, result: "x", at: start)
         #expect(try outbox.item(id: 1)?.status == .pending)
+        // The history has the try taken back, and nothing of the end someone else claimed.
+        #expect(try outbox.attemptHistory(itemIDs: [1, 2]) == [1: [OutboxAttempt(startedAt: start.iso8601, finishedAt: start.iso8601, succeeded: false,
+                                                                                result: "the dispatcher stopped during this try")]])
     }
 
     /// A lane takes one item at a time: each action's oldest due item, so a backlog of one action

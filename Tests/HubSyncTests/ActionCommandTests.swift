@@ -60,6 +60,15 @@ import TestSupport
         #expect(stats.output.contains("hubsync_outbox_items{status=\"pending\"} 2"))
         #expect(stats.output.contains("hubsync_outbox_items{status=\"cancelled\"} 1"))
         #expect(stats.output.contains("hubsync_outbox_oldest_unfinished_age_seconds "))
+
+        // Each finished try, in JSON and as lines.
+        let outbox = try OutboxStore(database: store.database)
+        #expect(try outbox.startAttempt(id: 2, owner: "me", at: .now()))
+        try outbox.finishAttempt(id: 2, owner: "me", succeeded: false, retryAt: .now(), result: "HTTP 502\u{1b}[31m", at: .now())
+        let tries = try HubSyncCommand.run(["outbox", "show", "2", "--json"], environment: environment)
+        #expect(tries.output.contains("\"tries\":[{") && tries.output.contains("\"succeeded\":false") && tries.output.contains("\"result\":\"HTTP 502\\u001b[31m\""), "\(tries.output)")
+        let lines = try HubSyncCommand.run(["outbox", "show", "2"], environment: environment).output
+        #expect(lines.contains(", failed: HTTP 502") && !lines.contains("\u{1b}"), "\(lines)")
     }
 }
 

@@ -93,7 +93,9 @@ struct ConsoleEventPages {
     func event(id: Int64) throws -> HTTPResponse {
         let database = try Database(configuration: services.configuration)
         guard let event = try EventStore(database: database).event(id: id) else { throw ConsoleError.notFound }
-        let items = try OutboxStore(database: database).items(eventID: id)
+        let outbox = try OutboxStore(database: database)
+        let items = try outbox.items(eventID: id)
+        let history = try outbox.attemptHistory(itemIDs: items.map(\.id))
         let described = describeStatus(event.status, nextAttemptAt: event.nextAttemptAt)
         var fields: [(String, String)] = [
             ("Status", ConsolePage.statusCell(described, bad: event.status == .failed)), ("Event", escapeHTML(event.event)),
@@ -115,6 +117,14 @@ struct ConsoleEventPages {
                 [String(item.id), escapeHTML(item.action), ConsolePage.statusCell(item.status.rawValue, bad: item.status == .dead), String(item.attempts),
                  escapeHTML(item.nextAttemptAt ?? ""), escapeHTML(item.lastResult ?? "")]
             }, badRows: Set(items.indices.filter { items[$0].status == .dead }))
+            for item in items {
+                guard let tries = history[item.id], !tries.isEmpty else { continue }
+                content += "<details><summary>Item \(item.id) (\(escapeHTML(item.action))): \(tries.count) \(tries.count == 1 ? "try" : "tries")</summary>\n"
+                    + ConsolePage.table(["Try", "Started", "Ended", "Result"], tries.enumerated().map { number, attempt in
+                        [String(number + 1), escapeHTML(attempt.startedAt ?? ""), escapeHTML(attempt.finishedAt),
+                         ConsolePage.statusCell(attempt.succeeded ? "done" : "failed", bad: !attempt.succeeded) + " " + escapeHTML(attempt.result)]
+                    }, badRows: Set(tries.indices.filter { !tries[$0].succeeded })) + "</details>\n"
+            }
         }
         content += payloadSection(event.body, contentType: event.contentType, id: id)
         return page("Event \(id): \(event.event)" + (event.action.map { " \($0)" } ?? ""), content, refreshSeconds: waiting ? 2 : nil)

@@ -367,6 +367,20 @@ public enum Migrations {
                 PRIMARY KEY (hour, event)
             ) WITHOUT ROWID;
             """),
+        // Every finished try of an outbox item, as gateways show them (issue 17): when it started
+        // and ended and what came of it. Kept across `outbox retry` (which restarts the count);
+        // goes with its item. Written by the dispatcher alone, never on the webhook path.
+        Migration(name: "create-outbox-attempts", sql: """
+            CREATE TABLE outbox_attempts (
+                id INTEGER PRIMARY KEY,
+                item_id INTEGER NOT NULL REFERENCES outbox (id) ON DELETE CASCADE,
+                started_at TEXT,
+                finished_at TEXT NOT NULL,
+                succeeded INTEGER NOT NULL,
+                result TEXT NOT NULL
+            );
+            CREATE INDEX outbox_attempts_by_item ON outbox_attempts (item_id, id);
+            """),
     ]
 
     public static var currentVersion: Int { all.count }

@@ -65,6 +65,7 @@ extension OutboxStore {
     public func finishAttempt(id: Int64, owner: String, succeeded: Bool, retryAt: Timestamp?, result: String, at time: Timestamp) throws {
         let status = succeeded ? "done" : retryAt == nil ? "dead" : "retrying"
         try write {
+            try recordAttempt(id: id, owner: owner, succeeded: succeeded, result: result, at: time)
             try connection.prepare("""
                 UPDATE outbox SET status = ?, next_attempt_at = ?, last_result = ?, attempt_started_at = NULL, attempt_owner = NULL,
                                   finished_at = CASE WHEN ? IN ('done', 'dead') THEN ? END
@@ -88,12 +89,55 @@ extension OutboxStore {
     /// dispatcher every time ends dead, as any other failing try).
     public func takeBack(id: Int64, owner: String, at time: Timestamp) throws {
         try write {
+            try recordAttempt(id: id, owner: owner, succeeded: false, result: OutboxStore.stoppedDuringTry, at: time)
             try connection.prepare("""
                 UPDATE outbox SET attempt_started_at = NULL, attempt_owner = NULL, next_attempt_at = ?,
-                                  last_result = 'the dispatcher stopped during this try'
+                                  last_result = ?
                 WHERE id = ? AND attempt_owner = ?
-                """).run([.text(time.iso8601), .integer(id), .text(owner)])
+                """).run([.text(time.iso8601), .text(OutboxStore.stoppedDuringTry), .integer(id), .text(owner)])
         }
+    }
+
+    static let stoppedDuringTry = "the dispatcher stopped during this try"
+
+    /// The try `owner` started, into the item's history (before the update that forgets its start).
+    private func recordAttempt(id: Int64, owner: String, succeeded: Bool, result: String, at time: Timestamp) throws {
+        try connection.prepare("""
+            INSERT INTO outbox_attempts (item_id, started_at, finished_at, succeeded, result)
+            SELECT id, attempt_started_at, ?, ?, ? FROM outbox WHERE id = ? AND attempt_owner = ?
+            """).run([.text(time.iso8601), .integer(succeeded ? 1 : 0), .text(result), .integer(id), .text(owner)])
+    }
+
+    /// The finished tries of items `ids`, oldest first, by item.
+    public func attemptHistory(itemIDs ids: [Int64]) throws -> [Int64: [OutboxAttempt]] {
+        let statement = try connection.prepare("""
+            SELECT started_at, finished_at, succeeded, result FROM outbox_attempts WHERE item_id = ? ORDER BY id
+            """)
+        var history: [Int64: [OutboxAttempt]] = [:]
+        for id in ids {
+            try statement.bind([.integer(id)])
+            while try statement.step() {
+                history[id, default: []].append(OutboxAttempt(startedAt: statement.text(0), finishedAt: statement.text(1) ?? "",
+                                                              succeeded: statement.int64(2) != 0, result: statement.text(3) ?? ""))
+            }
+            statement.reset()
+        }
+        return history
+    }
+}
+
+/// A finished try of an outbox item.
+public struct OutboxAttempt: Sendable, Equatable {
+    public var startedAt: String?
+    public var finishedAt: String
+    public var succeeded: Bool
+    public var result: String
+
+    public init(startedAt: String?, finishedAt: String, succeeded: Bool, result: String) {
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.succeeded = succeeded
+        self.result = result
     }
 }
 

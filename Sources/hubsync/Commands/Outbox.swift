@@ -37,15 +37,26 @@ struct Outbox: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One item, all fields.")
+        static let configuration = CommandConfiguration(abstract: "One item, all fields, and each of its finished tries.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The item's id (the ID column of `outbox list`).") var id: Int64
 
         func run() throws {
-            guard let item = try OutboxStore(database: global.database()).item(id: id) else {
-                throw CommandFailure("no outbox item \(id)")
+            let store = try OutboxStore(database: global.database())
+            guard let item = try store.item(id: id) else { throw CommandFailure("no outbox item \(id)") }
+            let tries = try store.attemptHistory(itemIDs: [id])[id] ?? []
+            guard !global.json else {
+                guard case .object(let fields) = itemJSON(item) else { return }
+                let history: JSONValue = .array(tries.map { attempt in
+                    ["started_at": json(attempt.startedAt), "finished_at": .string(attempt.finishedAt),
+                     "succeeded": .bool(attempt.succeeded), "result": .string(attempt.result)]
+                })
+                return print(JSONValue.object(JSONObject(fields.members + [("tries", history)])).jsonText)
             }
-            if global.json { print(itemJSON(item).jsonText) } else { printFields(itemJSON(item)) }
+            printFields(itemJSON(item))
+            for (number, attempt) in tries.enumerated() {
+                print("try \(number + 1): \(attempt.startedAt ?? "?") to \(attempt.finishedAt), \(attempt.succeeded ? "done" : "failed"): \(terminalSafe(attempt.result))")
+            }
         }
     }
 
