@@ -19,6 +19,7 @@ import Testing
         variables["HUBSYNC_DB"] = directory.path + "/h.db"
         variables["HUBSYNC_KEY_FILE"] = directory.path + "/h.key"
         variables["HUBSYNC_ADMINS"] = "OctoCat, someone-else"
+        variables["HUBSYNC_ADMIN_TEAMS"] = "octo-org/ops, Octo-Org/newcomers"
         services = try CallbackServices(configuration: try Configuration(variables: variables), logger: Logger(program: "test", minimumLevel: .error))
         responder = CallbackResponder(services: services)
     }
@@ -95,6 +96,39 @@ import Testing
         #expect(finish.status == 403)
         #expect(cookies[AdminSession.cookieName] == nil)
         #expect(text(finish).contains("mallory may not enter the console") && text(finish).contains("<li>octocat</li>"))
+    }
+
+    /// HUBSYNC_ADMIN_TEAMS: an active member of a listed team gets in (GitHub's team membership
+    /// API, asked with the user's own token before it is revoked); a pending invitation does not;
+    /// the session stops opening pages when the team leaves the list.
+    @Test func anActiveMemberOfAnAdminTeamGetsInAndAPendingOneDoesNot() throws {
+        let (finish, cookies) = try signIn(code: "code-hubot-1")
+        #expect(finish.status == 200, "\(text(finish))")
+        let session = try #require(cookies[AdminSession.cookieName])
+        #expect(try services.adminSession.verify(session, now: services.now()).team == "octo-org/ops")
+        #expect(get("/github/admin/events", cookie: "\(AdminSession.cookieName)=\(session)").status == 200)
+        let log = try fake.log()
+        #expect(log.contains { $0["path"] as? String == "/orgs/octo-org/teams/ops/memberships/hubot" && $0["outcome"] as? String == "ok (active)" })
+
+        let (refused, none) = try signIn(code: "code-mallory-2")  // invited to newcomers, not yet a member
+        #expect(refused.status == 403 && none[AdminSession.cookieName] == nil)
+        #expect(text(refused).contains("<li>members of the team octo-org/ops</li>"))
+        #expect(try fake.log().contains { $0["path"] as? String == "/orgs/octo-org/teams/newcomers/memberships/mallory" && $0["outcome"] as? String == "ok (pending)" })
+
+        // The same cookie under a configuration without that team: refused.
+        var variables = fake.environment
+        variables["HUBSYNC_DB"] = directory.path + "/h.db"
+        variables["HUBSYNC_KEY_FILE"] = directory.path + "/h.key"
+        variables["HUBSYNC_ADMINS"] = "octocat"
+        let without = CallbackResponder(services: try CallbackServices(configuration: try Configuration(variables: variables),
+                                                                       logger: Logger(program: "test", minimumLevel: .error)))
+        let answer = without.respond(HTTPRequest(method: "GET", path: "/github/admin/events",
+                                                 headers: ["host": host, "cookie": "\(AdminSession.cookieName)=\(session)"])).response
+        #expect(answer.status == 403)
+        // A team written into the cookie by hand breaks its signature.
+        let parts = services.adminSession.issue(login: "mallory", now: services.now()).split(separator: ".").map(String.init)
+        let payload = try #require(Base64URL.decode(parts[0])) + Array("\nocto-org/ops".utf8)
+        #expect(throws: AdminSession.Rejection.forged) { try services.adminSession.verify(Base64URL.encode(payload) + "." + parts[1], now: services.now()) }
     }
 
     @Test func aTamperedExpiredOrForeignSessionIsSentToSignIn() throws {

@@ -50,6 +50,16 @@ import TestSupport
         #expect(custom.appID == "12345")
     }
 
+    /// The console's admins: logins, and teams as `org/slug`; anything else is refused by name.
+    @Test func adminsAndAdminTeamsAreCheckedByShape() throws {
+        let configuration = try Configuration(variables: ["HUBSYNC_ADMINS": " OctoCat ,hubot,", "HUBSYNC_ADMIN_TEAMS": "Octo-Org/Ops, octo-org/release_team"])
+        #expect(configuration.admins == ["octocat", "hubot"] && configuration.adminTeams == ["octo-org/ops", "octo-org/release_team"])
+        for bad in ["octo-org", "octo-org/", "/ops", "octo-org/ops/x", "-org/ops", "octo-org/o ps", "octo-org/ops\n", "octo-org/" + String(repeating: "a", count: 101)] {
+            #expect(throws: ConfigurationError.self, "\(bad)") { try Configuration(variables: ["HUBSYNC_ADMIN_TEAMS": bad]) }
+        }
+        #expect(throws: ConfigurationError.self) { try Configuration(variables: ["HUBSYNC_ADMINS": "octo cat"]) }
+    }
+
     /// The client secret from a file of its own (out of webhook-fcgi's reach), read only when needed;
     /// the token key beside the secrets key unless named.
     @Test func theClientSecretComesFromItsFileAndTheTokenKeySitsBesideTheSecretsKey() throws {

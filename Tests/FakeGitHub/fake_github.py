@@ -41,6 +41,7 @@ class World:
         self.access = {int(k): v for k, v in fixtures["access"].items()}  # user id -> installation ids
         # user id -> {organization login: role}: `admin` is an owner, `member` only a member.
         self.memberships = {int(k): v for k, v in fixtures.get("memberships", {}).items()}
+        self.teams = fixtures.get("teams", {})  # "org/team-slug" -> {login: "active" or "pending"}
         self.issuer, self.client_id, self.client_secret = issuer, client_id, client_secret
         self.public_key = public_key
         self.token_lifetime = token_lifetime
@@ -230,6 +231,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.user()
         if path.startswith("/user/memberships/orgs/") and self.command == "GET":
             return self.membership(path.split("/")[4])
+        parts = path.strip("/").split("/")
+        if len(parts) == 6 and parts[0] == "orgs" and parts[2] == "teams" and parts[4] == "memberships" and self.command == "GET":
+            return self.team_membership(parts[1], parts[3], parts[5])
         if path == f"/applications/{self.world.client_id}/token" and self.command == "DELETE":
             return self.revoke_user_token()
         if path == "/user/installations" and self.command == "GET":
@@ -352,6 +356,18 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(404, {"message": "Not Found"})
         self.record(auth="user token", outcome=f"ok ({role})")
         self.send_json(200, {"state": "active", "role": role, "organization": {"login": org}, "user": user})
+
+    def team_membership(self, org, slug, login):
+        # GET /orgs/{org}/teams/{team_slug}/memberships/{username}: 200 with the state ("active",
+        # or "pending" while an invitation waits), 404 when not a member (or the team is unknown).
+        if not self.user_from_token():
+            return
+        state = self.world.teams.get(f"{org}/{slug}", {}).get(login)
+        if state is None:
+            self.record(auth="user token", outcome="404 not a team member")
+            return self.send_json(404, {"message": "Not Found"})
+        self.record(auth="user token", outcome=f"ok ({state})")
+        self.send_json(200, {"url": f"https://api.github.com/teams/1/memberships/{login}", "role": "member", "state": state})
 
     def revoke_user_token(self):
         # DELETE /applications/{client_id}/token: Basic auth with the client id and secret, the

@@ -48,7 +48,7 @@ enum ConsoleError: Error, Equatable {
             return HTMLPage(title: "\(login) may not enter the console",
                             paragraphs: [admins.isEmpty
                                 ? "No one may: HUBSYNC_ADMINS is empty. An administrator of this server adds GitHub logins to it."
-                                : "Only these GitHub accounts may (HUBSYNC_ADMINS):"],
+                                : "Only these GitHub accounts may (HUBSYNC_ADMINS, HUBSYNC_ADMIN_TEAMS):"],
                             items: admins, isError: true)
         case .forbiddenForm(let base):
             return HTMLPage(title: "This form was refused", paragraphs: ["It did not come from a page of this console; nothing was changed."],

@@ -27,8 +27,8 @@ struct ConsoleResponder {
             return try ConsoleSignIn(services: services).start(request, base: base)
         }
         // Removed from HUBSYNC_ADMINS since signing in: the session no longer opens anything.
-        guard services.configuration.admins.contains(admin.login.lowercased()) else {
-            throw ConsoleError.notAnAdmin(login: admin.login, admins: services.configuration.admins.sorted())
+        guard ConsoleSignIn.mayEnter(admin, services.configuration) else {
+            throw ConsoleSignIn.notAnAdmin(admin.login, services.configuration)
         }
         if request.method == "POST" {
             try checkForm(request, admin: admin, base: base)

@@ -4,8 +4,8 @@ import GitHub
 /// Sign in with GitHub for the console (issue 17), with the App's own OAuth client: a browser
 /// without a session is sent to GitHub's authorize page with a signed `state` that carries the page
 /// it asked for; GitHub sends it back to `<base>/callback` with a code, exchanged for a user token
-/// that serves one `GET /user` and is revoked at once. Only the logins in HUBSYNC_ADMINS get a
-/// session.
+/// that serves one `GET /user` (and the team checks) and is revoked at once. Only the logins in
+/// HUBSYNC_ADMINS, and the active members of the HUBSYNC_ADMIN_TEAMS teams, get a session.
 struct ConsoleSignIn {
     let services: CallbackServices
 
@@ -37,23 +37,36 @@ struct ConsoleSignIn {
         } catch {
             throw ConsoleError.signInLinkInvalid(base: base)
         }
-        let login = try signedInLogin(code: code, redirectURI: try callbackURL(request, base: base), base: base)
-        guard services.configuration.admins.contains(login.lowercased()) else {
+        let (login, team) = try signedInAdmin(code: code, redirectURI: try callbackURL(request, base: base), base: base)
+        guard services.configuration.admins.contains(login.lowercased()) || team != nil else {
             services.logger.warn("console sign-in refused: not an admin", [("login", .string(login))])
-            throw ConsoleError.notAnAdmin(login: login, admins: services.configuration.admins.sorted())
+            throw ConsoleSignIn.notAnAdmin(login, services.configuration)
         }
         let wanted = String(decoding: carried, as: UTF8.self)
         let destination = ConsoleSignIn.isConsolePath(wanted) ? wanted : base + "/"
-        services.logger.info("console sign-in", [("login", .string(login))])
+        services.logger.info("console sign-in", [("login", .string(login)), ("team", .string(team ?? "-"))])
         return HTMLPage(title: "Signed in as \(login)", paragraphs: ["Opening the console…"], link: (text: "Open the console", url: destination),
                         opensAtOnce: destination)
             .response(status: 200, headers: [
-                AdminSession.setCookie(services.adminSession.issue(login: login, now: services.now())), services.signInState.clearCookie(),
+                AdminSession.setCookie(services.adminSession.issue(login: login, team: team, now: services.now())), services.signInState.clearCookie(),
             ])
     }
 
-    /// Exchanges the code, reads the login, and revokes the token (it is never kept).
-    private func signedInLogin(code: String, redirectURI: String, base: String) throws -> String {
+    /// Whether the admin a session names may still enter: HUBSYNC_ADMINS names the login, or the
+    /// team that let it in is still in HUBSYNC_ADMIN_TEAMS (membership is checked at each sign-in,
+    /// so leaving the team closes the console at the session's end, in 8 hours at most).
+    static func mayEnter(_ admin: AdminSession.Admin, _ configuration: Configuration) -> Bool {
+        configuration.admins.contains(admin.login.lowercased()) || admin.team.map { configuration.adminTeams.contains($0) } ?? false
+    }
+
+    /// The 403 naming who may enter.
+    static func notAnAdmin(_ login: String, _ configuration: Configuration) -> ConsoleError {
+        .notAnAdmin(login: login, admins: configuration.admins.sorted() + configuration.adminTeams.map { "members of the team \($0)" })
+    }
+
+    /// Exchanges the code, reads the login, checks the teams when the login is not listed itself,
+    /// and revokes the token (it is never kept).
+    private func signedInAdmin(code: String, redirectURI: String, base: String) throws -> (login: String, team: String?) {
         do {
             let client = try GitHubClient(configuration: services.configuration)
             let grant: UserTokenGrant
@@ -72,7 +85,8 @@ struct ConsoleSignIn {
                   Configuration.isGitHubLogin(login) else {
                 throw ConsoleError.gitHubUnreachable
             }
-            return login
+            guard !services.configuration.admins.contains(login.lowercased()) else { return (login, nil) }
+            return (login, try adminTeam(of: login, client: client, token: grant.accessToken))
         } catch let error as GitHubError {
             throw error.isUnreachable ? ConsoleError.gitHubUnreachable : ConsoleError.notConfigured(detail: "sign-in: \(error)")
         }
@@ -103,6 +117,24 @@ struct ConsoleSignIn {
             port = ":\(number)"
         }
         return scheme + "://" + host + port
+    }
+
+    /// The first HUBSYNC_ADMIN_TEAMS team `login` is an active member of (a pending invitation is
+    /// not membership), asked with the user's own token.
+    private func adminTeam(of login: String, client: GitHubClient, token: String) throws -> String? {
+        for team in services.configuration.adminTeams {
+            let parts = team.split(separator: "/")
+            do {
+                let answer = try client.rest("GET", "/orgs/\(parts[0])/teams/\(parts[1])/memberships/\(login)", credential: .bearer(token))
+                if answer.json?["state"]?.stringValue == "active" { return team }
+            } catch .http(status: 404, _) {
+                continue  // not a member (or a team this user cannot see)
+            } catch .http(let status, let message) {
+                throw ConsoleError.notConfigured(detail: "checking the team \(team): GitHub answered \(status): \(message)"
+                                                 + " (the App needs the Members organization permission, read)")
+            }
+        }
+        return nil
     }
 
     /// A page of the console to return to after sign-in: never another site (`//evil`), never the callback.

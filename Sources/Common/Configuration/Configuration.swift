@@ -68,6 +68,10 @@ public struct Configuration: Sendable {
     /// The GitHub logins let into the console (HUBSYNC_ADMINS, comma-separated), lower-cased:
     /// GitHub's logins are case-insensitive. Empty: nobody (the console says how to fix it).
     public var admins: Set<String> = []
+    /// Organization teams whose active members may enter the console too (HUBSYNC_ADMIN_TEAMS,
+    /// `org/team-slug` separated by commas), lower-cased; membership is checked through GitHub's
+    /// API at sign-in, which needs the App's "Members" organization permission (read).
+    public var adminTeams: [String] = []
     /// The site's public origin (HUBSYNC_PUBLIC_URL, e.g. `https://hooks.example.com`), for the
     /// console's OAuth callback URL; nil: from the request (scheme, Host, server port).
     public var publicURL: String?
@@ -213,6 +217,21 @@ public struct Configuration: Sendable {
             }
             admins = Set(logins.map { $0.lowercased() })
         }
+        if let text = value("HUBSYNC_ADMIN_TEAMS") {
+            let teams = text.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+            if let bad = teams.first(where: { !Configuration.isTeam($0) }) {
+                throw .invalidValue(variable: "HUBSYNC_ADMIN_TEAMS", expected: "organization/team-slug pairs separated by commas (got \"\(bad)\")")
+            }
+            adminTeams = teams.map { $0.lowercased() }
+        }
+    }
+
+    /// `org/team-slug`: an organization's login, then a team's slug (letters, digits, `-`, `_`;
+    /// at most 100 characters), as GitHub's team URLs name them.
+    public static func isTeam(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, isGitHubLogin(String(parts[0])), (1...100).contains(parts[1].utf8.count) else { return false }
+        return parts[1].utf8.allSatisfy { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A || $0 >= 0x30 && $0 <= 0x39 || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
     }
 
     /// Letters, digits and single inner hyphens, at most 39 characters (GitHub's rule for logins).
