@@ -15,13 +15,21 @@ import Testing
     init() throws {
         fake = try FakeGitHub()
         directory = try TemporaryDirectory()
-        var variables = fake.environment
-        variables["HUBSYNC_DB"] = directory.path + "/h.db"
-        variables["HUBSYNC_KEY_FILE"] = directory.path + "/h.key"
-        variables["HUBSYNC_ADMINS"] = "OctoCat, someone-else"
-        variables["HUBSYNC_ADMIN_TEAMS"] = "octo-org/ops, Octo-Org/newcomers"
-        services = try CallbackServices(configuration: try Configuration(variables: variables), logger: Logger(program: "test", minimumLevel: .error))
+        services = try ConsoleTests.services(fake: fake, directory: directory, [
+            "HUBSYNC_ADMINS": "OctoCat, someone-else", "HUBSYNC_ADMIN_TEAMS": "octo-org/ops, Octo-Org/newcomers",
+        ])
         responder = CallbackResponder(services: services)
+    }
+
+    /// Services on this test's database and fake GitHub, with `variables` set.
+    static func services(fake: FakeGitHub, directory: TemporaryDirectory, _ variables: [String: String]) throws -> CallbackServices {
+        let environment = fake.environment.merging(["HUBSYNC_DB": directory.path + "/h.db", "HUBSYNC_KEY_FILE": directory.path + "/h.key"]) { _, new in new }
+            .merging(variables) { _, new in new }
+        return try CallbackServices(configuration: try Configuration(variables: environment), logger: Logger(program: "test", minimumLevel: .error))
+    }
+
+    func services(_ variables: [String: String]) throws -> CallbackServices {
+        try ConsoleTests.services(fake: fake, directory: directory, variables)
     }
 
     func get(_ target: String, cookie: String? = nil) -> HTTPResponse {
@@ -116,12 +124,7 @@ import Testing
         #expect(try fake.log().contains { $0["path"] as? String == "/orgs/octo-org/teams/newcomers/memberships/mallory" && $0["outcome"] as? String == "ok (pending)" })
 
         // The same cookie under a configuration without that team: refused.
-        var variables = fake.environment
-        variables["HUBSYNC_DB"] = directory.path + "/h.db"
-        variables["HUBSYNC_KEY_FILE"] = directory.path + "/h.key"
-        variables["HUBSYNC_ADMINS"] = "octocat"
-        let without = CallbackResponder(services: try CallbackServices(configuration: try Configuration(variables: variables),
-                                                                       logger: Logger(program: "test", minimumLevel: .error)))
+        let without = CallbackResponder(services: try services(["HUBSYNC_ADMINS": "octocat"]))
         let answer = without.respond(HTTPRequest(method: "GET", path: "/github/admin/events",
                                                  headers: ["host": host, "cookie": "\(AdminSession.cookieName)=\(session)"])).response
         #expect(answer.status == 403)
@@ -346,16 +349,10 @@ import Testing
         #expect(try url("hooks.example.com:9000", "http", "80") == "http://hooks.example.com:9000/github/admin/callback")
         #expect(try url("hooks.example.com", nil, nil) == "https://hooks.example.com/github/admin/callback")
         #expect(throws: ConsoleError.badHost) { try url("evil.example/x?", "https", "443") }
-        var variables = fake.environment
-        variables["HUBSYNC_DB"] = directory.path + "/h.db"
-        variables["HUBSYNC_KEY_FILE"] = directory.path + "/h.key"
-        variables["HUBSYNC_PUBLIC_URL"] = "https://hooks.example.com/"
-        let behindProxy = ConsoleSignIn(services: try CallbackServices(configuration: try Configuration(variables: variables),
-                                                                      logger: Logger(program: "test", minimumLevel: .error)))
+        let behindProxy = ConsoleSignIn(services: try services(["HUBSYNC_PUBLIC_URL": "https://hooks.example.com/"]))
         #expect(try behindProxy.callbackURL(HTTPRequest(method: "GET", path: "/", headers: ["host": "10.0.0.5"], scheme: "http", serverPort: "8080"),
                                             base: "/odoo/github/admin") == "https://hooks.example.com/odoo/github/admin/callback")
-        variables["HUBSYNC_PUBLIC_URL"] = "http://hooks.example.com"
-        #expect(throws: ConfigurationError.self) { try Configuration(variables: variables) }
+        #expect(throws: ConfigurationError.self) { try services(["HUBSYNC_PUBLIC_URL": "http://hooks.example.com"]) }
     }
 
     @Test func aPostWithoutTheSessionsCSRFTokenIsRefused() throws {
