@@ -76,6 +76,21 @@ import TestSupport
         #expect(try hubsync(["doctor"], ["HUBSYNC_KEY_FILE": directory.path + "/absent.key"]).output.contains("fix: run hubsync init"))
     }
 
+    /// The console: who may enter, the callback URL the App must list, and (online) whether the
+    /// App may read the team memberships HUBSYNC_ADMIN_TEAMS relies on.
+    @Test func doctorNamesTheConsolesAdminsAndCallbackURL() throws {
+        _ = try hubsync(["init"])
+        let closed = try hubsync(["doctor"])
+        #expect(closed.output.contains("warn console: HUBSYNC_ADMINS and HUBSYNC_ADMIN_TEAMS are empty"), "\(closed.output)")
+        #expect(closed.output.contains("add https://<this server>/github/admin/callback to the App's callback URLs"))
+        let open = try hubsync(["doctor", "--online"], ["HUBSYNC_ADMINS": "octocat", "HUBSYNC_ADMIN_TEAMS": "octo-org/ops",
+                                                        "HUBSYNC_PUBLIC_URL": "https://hooks.example.com"])
+        #expect(open.output.contains("ok   console: open to octocat, team octo-org/ops; the App's callback URLs must list https://hooks.example.com/github/admin/callback\n"),
+                "\(open.output)")
+        // The fake App has no Members permission.
+        #expect(open.output.contains("fail console teams: HUBSYNC_ADMIN_TEAMS is set but the App has no Members permission"))
+    }
+
     /// Least privilege: the client secret in a file of its own and two keys. The secrets key may be
     /// read by the service's group (webhook-fcgi's user); the token key, the client secret and the
     /// App's key may not, and a client secret given as a value (which webhook-fcgi can read) is a warning.

@@ -18,6 +18,7 @@ struct Doctor: ParsableCommand {
         checks.append(DoctorChecks.webhookSecret(configuration, storedSecrets: stored ?? 0))
         let newest = (try? database.flatMap { try EventQueries(database: $0).newestReceivedAt() }) ?? nil
         checks.append(DoctorChecks.clock(now: now, newestDelivery: newest))
+        checks.append(DoctorChecks.console(configuration))
         if online { checks += DoctorChecks.online(configuration, now: now) }
 
         if global.json {

@@ -154,6 +154,19 @@ enum DoctorChecks {
 
     /// `GET /app` with the JWT: the App GitHub knows, the events it subscribes to, and the clock
     /// against GitHub's `Date` header (a JWT with `iat` in GitHub's future is refused).
+    /// Who may enter the console, and the callback URL the App's settings must list for it
+    /// (GitHub's API does not show an App's callback URLs, so no check can read them back).
+    static func console(_ configuration: Configuration) -> Check {
+        let callback = (configuration.publicURL ?? "https://<this server>") + "/github/admin/callback"
+        guard !configuration.admins.isEmpty || !configuration.adminTeams.isEmpty else {
+            return .warn("console", "HUBSYNC_ADMINS and HUBSYNC_ADMIN_TEAMS are empty: no one may enter the console",
+                         fix: "set HUBSYNC_ADMINS to GitHub logins (comma-separated) and add \(callback) to the App's callback URLs")
+        }
+        let who = configuration.admins.sorted() + configuration.adminTeams.map { "team \($0)" }
+        return .ok("console", "open to \(who.joined(separator: ", ")); the App's callback URLs must list \(callback)"
+                   + (configuration.publicURL == nil ? " (set HUBSYNC_PUBLIC_URL to name the host)" : ""))
+    }
+
     static func online(_ configuration: Configuration, now: Timestamp) -> [Check] {
         do {
             let client = try GitHubClient(configuration: configuration)
@@ -169,6 +182,13 @@ enum DoctorChecks {
             if !missing.isEmpty {
                 checks.append(.warn("github events", "handled but not subscribed: \(missing.sorted().joined(separator: ", "))",
                                     fix: "tick them under Permissions & events > Subscribe to events in the App's settings"))
+            }
+            // Team membership is read with the signing-in user's token, within the App's permissions.
+            if !configuration.adminTeams.isEmpty {
+                let members = app["permissions"]["members"]?.stringValue
+                checks.append(members != nil ? .ok("console teams", "the App may read organization members (\(members!))")
+                                             : .fail("console teams", "HUBSYNC_ADMIN_TEAMS is set but the App has no Members permission: no team member can sign in",
+                                                     fix: "grant Organization permissions > Members: Read-only in the App's settings (installations must accept it)"))
             }
             if let date = response.headers["date"].flatMap(httpDate) {
                 let skew = abs(date.secondsSinceEpoch - now.secondsSinceEpoch)
