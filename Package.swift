@@ -22,6 +22,9 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSystem"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // PostgreSQL's client (issue 18); not linked into the programs until the store uses it.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(name: "PostgreSQL", dependencies: ["CLibPQ"]),
         // Our one C source: a SQLite VFS that writes a transaction's WAL frames in one call.
         .target(name: "CWALBuffer", dependencies: ["CSQLite"]),
         .target(name: "Common", dependencies: ["CFastCGI", "COpenSSL", "CSQLite", "CSystem", "CWALBuffer"]),
@@ -51,5 +54,6 @@ let package = Package(
         .testTarget(name: "SyncTests", dependencies: ["Sync", "Common", "TestSupport"]),
         .testTarget(name: "ActionDispatchTests", dependencies: ["ActionDispatch", "GitHub", "Common", "TestSupport"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzChecks"]),
+        .testTarget(name: "PostgreSQLTests", dependencies: ["PostgreSQL", "TestSupport"]),
     ]
 )

@@ -15,6 +15,8 @@ packages=(
   openssl              # make run signs its test ping; tests sign and verify with it independently
   python3              # end-to-end test helpers
   chromium             # the console's tests drive a real headless browser (Tests/Browser); make screenshots
+  libpq-dev            # PostgreSQL's client library (issue 18: the CLibPQ module)
+  postgresql           # the tests start PostgreSQL servers of their own (initdb into a temporary directory)
 )
 # Extra groups for the targets that need them: `install-deps.sh release`, `install-deps.sh install-test`.
 for group in "$@"; do
@@ -51,4 +53,9 @@ $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts nginx after installing it; we run our own instances, so stop the system one.
 if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true; fi
 if [ -f /run/nginx.pid ]; then $SUDO kill "$(cat /run/nginx.pid)" 2>/dev/null || true; fi
+# Likewise Debian's own PostgreSQL cluster: the tests start servers of their own.
+if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now postgresql >/dev/null 2>&1 || true; fi
+if command -v pg_lsclusters >/dev/null 2>&1; then
+  pg_lsclusters -h 2>/dev/null | while read -r version cluster _; do $SUDO pg_ctlcluster "$version" "$cluster" stop 2>/dev/null || true; done
+fi
 install_python_cryptography

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A real nginx in front of a real webhook-fcgi (supervised workers on a unix socket by default),
 /// with its own SQLite file, started and stopped by the test on a free loopback port.

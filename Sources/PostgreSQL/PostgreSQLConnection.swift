@@ -1,0 +1,124 @@
+internal import CLibPQ
+
+/// One connection to PostgreSQL through libpq: the only type that holds a `PGconn` pointer.
+/// Statements go with `PQexecParams` (parameters apart from the SQL, so nothing from outside is
+/// ever spliced into it), in binary both ways. Not thread-safe: one connection per thread, as with
+/// SQLite.
+public final class PostgreSQLConnection {
+    private let connection: OpaquePointer
+
+    /// `uri`: libpq's connection URI (`postgresql://user@host:port/db?sslmode=...`); a password is
+    /// best kept in PGPASSFILE, which libpq reads by itself. Errors never repeat the URI.
+    public init(uri: String, connectTimeoutSeconds: Int = 5) throws(PostgreSQLError) {
+        guard uri.hasPrefix("postgresql://") || uri.hasPrefix("postgres://") else {
+            throw PostgreSQLError(message: "not a postgresql:// or postgres:// URI")
+        }
+        // connect_timeout unless the URI sets one; a bad URI is refused by libpq itself.
+        let withTimeout = uri.contains("connect_timeout=") ? uri : uri + (uri.contains("?") ? "&" : "?") + "connect_timeout=\(connectTimeoutSeconds)"
+        guard let connection = PQconnectdb(withTimeout) else { throw PostgreSQLError(message: "out of memory", connectionLost: true) }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = PostgreSQLConnection.trimmed(PQerrorMessage(connection))
+            PQfinish(connection)
+            throw PostgreSQLError(message: message, connectionLost: true)
+        }
+        self.connection = connection
+    }
+
+    deinit { PQfinish(connection) }
+
+    /// Whether the connection is still up as far as libpq knows (it learns of a loss on use).
+    public var isConnected: Bool { PQstatus(connection) == CONNECTION_OK }
+
+    /// The server's version as a number (150018 for 15.18).
+    public var serverVersion: Int { Int(PQserverVersion(connection)) }
+
+    /// Runs one statement with its parameters and returns its rows (none for a command).
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [PostgreSQLValue] = []) throws(PostgreSQLError) -> PostgreSQLResult {
+        // Binary parameters: integers as 8 bytes big-endian (int8), text and bytea as their bytes.
+        var types: [UInt32] = []
+        var buffers: [[UInt8]?] = []
+        for parameter in parameters {
+            switch parameter {
+            case .null: types.append(0); buffers.append(nil)
+            case .integer(let value): types.append(20); buffers.append((0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) })
+            case .text(let value): types.append(25); buffers.append(Array(value.utf8))
+            case .bytes(let value): types.append(17); buffers.append(value)
+            }
+        }
+        let lengths = buffers.map { Int32($0?.count ?? 0) }
+        let formats = [Int32](repeating: 1, count: parameters.count)
+        let result = withPointers(to: buffers) { pointers in
+            PQexecParams(connection, sql, Int32(parameters.count), types, pointers, lengths, formats, 1)
+        }
+        guard let result else {
+            throw PostgreSQLError(message: PostgreSQLConnection.trimmed(PQerrorMessage(connection)), connectionLost: !isConnected)
+        }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+            let message = primary ?? PostgreSQLConnection.trimmed(PQresultErrorMessage(result))
+            // Class 08 is a connection exception; 57P0x the server going away.
+            let lost = !isConnected || state?.hasPrefix("08") == true || state?.hasPrefix("57P0") == true
+            throw PostgreSQLError(sqlState: state, message: message, connectionLost: lost)
+        }
+        let rowCount = Int(PQntuples(result)), columnCount = Int(PQnfields(result))
+        var rows: [[[UInt8]?]] = []
+        rows.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            var values: [[UInt8]?] = []
+            values.reserveCapacity(columnCount)
+            for column in 0..<columnCount {
+                if PQgetisnull(result, Int32(row), Int32(column)) != 0 {
+                    values.append(nil)
+                } else {
+                    let length = Int(PQgetlength(result, Int32(row), Int32(column)))
+                    let start = PQgetvalue(result, Int32(row), Int32(column))!
+                    values.append(start.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) })
+                }
+            }
+            rows.append(values)
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PostgreSQLResult(columnTypes: (0..<columnCount).map { UInt32(PQftype(result, Int32($0))) },
+                                columnNames: (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) },
+                                rows: rows, affectedRows: affected)
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func inTransaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            if isConnected { _ = try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
+        guard let message else { return "unknown error" }
+        var text = String(cString: message)
+        while text.last == "\n" || text.last == " " { text.removeLast() }
+        return text.isEmpty ? "unknown error" : text
+    }
+}
+
+/// C strings of `buffers` for the duration of `body` (nil stays NULL).
+private func withPointers<R>(to buffers: [[UInt8]?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    var pointers: [UnsafePointer<CChar>?] = []
+    var allocations: [UnsafeMutablePointer<UInt8>] = []
+    defer { allocations.forEach { $0.deallocate() } }
+    for buffer in buffers {
+        guard let buffer else { pointers.append(nil); continue }
+        let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, buffer.count))
+        copy.initialize(from: buffer, count: buffer.count)
+        allocations.append(copy)
+        pointers.append(UnsafeRawPointer(copy).assumingMemoryBound(to: CChar.self))
+    }
+    return body(pointers)
+}
