@@ -62,7 +62,7 @@ import Testing
     @Test func anUnreachableGitHubIsReportedAfterTheRetries() throws {
         let fake = try FakeGitHub()
         let directory = try TemporaryDirectory()
-        let closedPort = try FakeGitHub.unusedPort()
+        let closedPort = try freePort()
         let pauses = Mutex(0)
         let client = try GitHubClient(configuration: configuration(fake, directory: directory, apiURL: "http://127.0.0.1:\(closedPort)"),
                                       pause: { _ in pauses.withLock { $0 += 1 } })
@@ -126,20 +126,5 @@ import Testing
         #expect(throws: ConfigurationError.self) { try Configuration(variables: ["GITHUB_URL": "ftp://github.com"]) }
         #expect((try? Configuration(variables: ["GITHUB_API_URL": "http://127.0.0.1:9/"]))?.gitHubAPIURL == "http://127.0.0.1:9")
         #expect((try? Configuration(variables: ["GITHUB_API_URL": "https://ghe.example.com/api/v3"]))?.gitHubAPIURL == "https://ghe.example.com/api/v3")
-    }
-}
-
-extension FakeGitHub {
-    static func unusedPort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 ? getsockname(fd, $0, &length) : -1 }
-        }
-        return UInt16(bigEndian: address.sin_port)
     }
 }
