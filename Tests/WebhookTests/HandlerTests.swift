@@ -91,11 +91,9 @@ import Testing
     @Test func unknownEventsAreSkippedAndHandlerErrorsFail() {
         let skipped = EventProcessor.outcome(of: WebhookEvent(name: "star", deliveryID: "d", payload: parsed([:])))
         #expect(skipped.status == .skipped && skipped.handlerTiming == nil, "no handler ran, so none is timed")
-        var failed = EventProcessor.outcome(of: WebhookEvent(name: "issues", deliveryID: "d", payload: parsed(["action": "opened"])))
-        let timing = try? #require(failed.handlerTiming)
-        #expect(timing?.event == "issues" && (0..<1_000_000).contains(timing?.microseconds ?? -1))
-        failed.handlerTiming = nil
+        let failed = EventProcessor.outcome(of: WebhookEvent(name: "issues", deliveryID: "d", payload: parsed(["action": "opened"])))
         #expect(failed == EventOutcome(status: .failed, error: "payload has no issue"))
+        #expect(failed.handlerTiming?.event == "issues" && (0..<1_000_000).contains(failed.handlerTiming?.microseconds ?? -1))
     }
 
     @Test func everyExamplePayloadOfAHandledEventIsSummarized() throws {

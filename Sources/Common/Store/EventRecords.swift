@@ -111,6 +111,13 @@ public struct EventOutcome: Sendable, Equatable {
         self.isRetryable = isRetryable
         self.retryAt = retryAt
     }
+
+    /// Equal when they say the same of the event; how long the handler took is a measurement of
+    /// that run, not part of what it concluded.
+    public static func == (lhs: EventOutcome, rhs: EventOutcome) -> Bool {
+        lhs.status == rhs.status && lhs.summary == rhs.summary && lhs.error == rhs.error && lhs.changes == rhs.changes
+            && lhs.isRetryable == rhs.isRetryable && lhs.retryAt == rhs.retryAt
+    }
 }
 
 /// One run of a handler: the event it handled and how long it took.
