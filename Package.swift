@@ -54,6 +54,6 @@ let package = Package(
         .testTarget(name: "SyncTests", dependencies: ["Sync", "Common", "TestSupport"]),
         .testTarget(name: "ActionDispatchTests", dependencies: ["ActionDispatch", "GitHub", "Common", "TestSupport"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzChecks"]),
-        .testTarget(name: "PostgreSQLTests", dependencies: ["PostgreSQL", "TestSupport"]),
+        .testTarget(name: "PostgreSQLTests", dependencies: ["PostgreSQL", "Common", "TestSupport"]),
     ]
 )

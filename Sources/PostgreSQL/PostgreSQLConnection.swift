@@ -55,15 +55,7 @@ public final class PostgreSQLConnection {
             throw PostgreSQLError(message: PostgreSQLConnection.trimmed(PQerrorMessage(connection)), connectionLost: !isConnected)
         }
         defer { PQclear(result) }
-        let status = PQresultStatus(result)
-        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
-            let message = primary ?? PostgreSQLConnection.trimmed(PQresultErrorMessage(result))
-            // Class 08 is a connection exception; 57P0x the server going away.
-            let lost = !isConnected || state?.hasPrefix("08") == true || state?.hasPrefix("57P0") == true
-            throw PostgreSQLError(sqlState: state, message: message, connectionLost: lost)
-        }
+        try check(result)
         let rowCount = Int(PQntuples(result)), columnCount = Int(PQnfields(result))
         var rows: [[[UInt8]?]] = []
         rows.reserveCapacity(rowCount)
@@ -87,6 +79,16 @@ public final class PostgreSQLConnection {
                                 rows: rows, affectedRows: affected)
     }
 
+    /// Runs several statements without parameters (a migration's script), through the simple query
+    /// protocol, which takes more than one statement; only for SQL this program wrote.
+    public func executeScript(_ sql: String) throws(PostgreSQLError) {
+        guard let result = PQexec(connection, sql) else {
+            throw PostgreSQLError(message: PostgreSQLConnection.trimmed(PQerrorMessage(connection)), connectionLost: !isConnected)
+        }
+        defer { PQclear(result) }
+        try check(result)
+    }
+
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     public func inTransaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN")
@@ -98,6 +100,18 @@ public final class PostgreSQLConnection {
             if isConnected { _ = try? execute("ROLLBACK") }
             throw error
         }
+    }
+
+    /// Throws what a failed result says: its SQLSTATE and primary message.
+    private func check(_ result: OpaquePointer) throws(PostgreSQLError) {
+        let status = PQresultStatus(result)
+        guard status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY else { return }
+        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+        let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+        let message = primary ?? PostgreSQLConnection.trimmed(PQresultErrorMessage(result))
+        // Class 08 is a connection exception; 57P0x the server going away.
+        let lost = !isConnected || state?.hasPrefix("08") == true || state?.hasPrefix("57P0") == true
+        throw PostgreSQLError(sqlState: state, message: message, connectionLost: lost)
     }
 
     private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
