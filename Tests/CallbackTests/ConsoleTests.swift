@@ -50,8 +50,8 @@ import Testing
     func storeWithAGivenUpEvent(error: String) throws -> EventStore {
         let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
         _ = try store.insert([NewEvent(deliveryID: "d-1", hookID: 1, event: "issues", action: "opened", installationID: 5, repository: "o/r",
-                                       sender: "octocat", body: Array("{}".utf8), contentType: "application/json", targetType: nil,
-                                       targetID: nil, receivedAt: services.now())])
+                                       sender: "octocat", body: Array("{}".utf8), contentType: "application/json", targetType: "integration",
+                                       targetID: 4242, receivedAt: services.now())])
         try store.recordOutcome(id: 1, EventOutcome(status: .failed, error: error), at: services.now())
         return store
     }
@@ -191,6 +191,7 @@ import Testing
         let cookie = "\(AdminSession.cookieName)=\(session)"
         let before = text(get("/github/admin/events/1", cookie: cookie))
         #expect(before.contains("given up") && before.contains("status bad") && before.contains("<button>Reprocess</button>"))
+        #expect(before.contains("<dt>Target</dt><dd>integration 4242</dd>") && before.contains("<dt>Hook</dt><dd>1</dd>"))
         #expect(before.contains("name=\"csrf\" value=\"\(admin.csrfToken)\""))
         let answer = post("/github/admin/events/1/reprocess", form: "csrf=\(FormDecoding.percentEncode(admin.csrfToken))", cookie: cookie)
         #expect(answer.status == 303 && answer.header("Location") == "/github/admin/events/1")

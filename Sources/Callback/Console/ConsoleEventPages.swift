@@ -101,7 +101,9 @@ struct ConsoleEventPages {
             ("Status", ConsolePage.statusCell(described, bad: event.status == .failed)), ("Event", escapeHTML(event.event)),
             ("Action", escapeHTML(event.action ?? "")), ("Repository", escapeHTML(event.repository ?? "")),
             ("Sender", escapeHTML(event.sender ?? "")), ("Delivery", escapeHTML(event.deliveryID)), ("Hook", String(event.hookID)),
-            ("Installation", event.installationID.map(String.init) ?? ""), ("Received", escapeHTML(event.receivedAt)),
+            ("Installation", event.installationID.map(String.init) ?? ""),
+            ("Target", escapeHTML([event.targetType, event.targetID.map(String.init)].compactMap { $0 }.joined(separator: " "))),
+            ("Received", escapeHTML(event.receivedAt)),
             ("Tries", String(event.attempts) + (event.deaths > 0 ? " (\(event.deaths) ended with their process)" : "")),
         ]
         if let next = event.nextAttemptAt { fields.append(("Next try", escapeHTML(next))) }

@@ -86,6 +86,9 @@ public struct StoredEvent: Sendable {
     public var nextAttemptAt: String?
     /// Attempts whose process died before an outcome.
     public var deaths: Int = 0
+    /// GitHub's `X-GitHub-Hook-Installation-Target-Type` and `-ID` headers (`integration`, the App's id).
+    public var targetType: String? = nil
+    public var targetID: Int64? = nil
 }
 
 /// The outcome of running an event's handlers, written back to its row.

@@ -21,7 +21,7 @@ public final class EventStore {
 
     private static let columns = """
         id, delivery_id, hook_id, event, action, installation_id, repository, sender, body, content_type,
-        received_at, status, attempts, error, processed_at, summary, next_attempt_at, deaths
+        received_at, status, attempts, error, processed_at, summary, next_attempt_at, deaths, target_type, target_id
         """
 
     /// Opens the database, sets the pragmas and brings the schema up to date.
@@ -323,7 +323,7 @@ public final class EventStore {
             body: row.blob(8), contentType: row.text(9) ?? "", receivedAt: row.text(10) ?? "",
             status: EventStatus(rawValue: row.text(11) ?? "") ?? .pending, attempts: Int(row.int64(12)),
             error: row.text(13), processedAt: row.text(14), summary: row.text(15), nextAttemptAt: row.text(16),
-            deaths: Int(row.int64(17)))
+            deaths: Int(row.int64(17)), targetType: row.text(18), targetID: row.optionalInt64(19))
     }
 }
 
