@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(name: "hubsync", dependencies: [
             "Common", "GitHub", "Sync", "Webhooks", "ActionDispatch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "hubsync-bench", dependencies: ["Common", "Webhooks", "Callback"], path: "bench/Sources/hubsync-bench"),
+        .executableTarget(name: "hubsync-bench", dependencies: ["Common", "Webhooks", "Callback", "PostgreSQL"], path: "bench/Sources/hubsync-bench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Properties of the parsers that read client input: run by the fuzzers and over their corpus.
         .target(name: "FuzzChecks", dependencies: ["Common", "Webhooks"], path: "Fuzz/Checks"),

@@ -35,27 +35,67 @@ public final class PostgreSQLConnection {
     /// Runs one statement with its parameters and returns its rows (none for a command).
     @discardableResult
     public func execute(_ sql: String, _ parameters: [PostgreSQLValue] = []) throws(PostgreSQLError) -> PostgreSQLResult {
-        // Binary parameters: integers as 8 bytes big-endian (int8), text and bytea as their bytes.
-        var types: [UInt32] = []
-        var buffers: [[UInt8]?] = []
-        for parameter in parameters {
-            switch parameter {
-            case .null: types.append(0); buffers.append(nil)
-            case .integer(let value): types.append(20); buffers.append((0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) })
-            case .text(let value): types.append(25); buffers.append(Array(value.utf8))
-            case .bytes(let value): types.append(17); buffers.append(value)
-            }
+        let encoded = EncodedParameters(parameters)
+        let result = withPointers(to: encoded.buffers) { pointers in
+            PQexecParams(connection, sql, Int32(parameters.count), encoded.types, pointers, encoded.lengths, encoded.formats, 1)
         }
-        let lengths = buffers.map { Int32($0?.count ?? 0) }
-        let formats = [Int32](repeating: 1, count: parameters.count)
-        let result = withPointers(to: buffers) { pointers in
-            PQexecParams(connection, sql, Int32(parameters.count), types, pointers, lengths, formats, 1)
-        }
-        guard let result else {
-            throw PostgreSQLError(message: PostgreSQLConnection.trimmed(PQerrorMessage(connection)), connectionLost: !isConnected)
-        }
+        guard let result else { throw connectionError() }
         defer { PQclear(result) }
         try check(result)
+        return PostgreSQLConnection.copy(result)
+    }
+
+    /// Sends every statement, then waits once: a batch in one round trip (libpq's pipeline mode).
+    /// The statements run in order, each in its own implicit transaction unless the batch begins
+    /// with BEGIN and ends with COMMIT; after a failure the server skips the rest up to the end of
+    /// the batch, a transaction the batch began is rolled back, and the failure is thrown.
+    @discardableResult
+    public func pipeline(_ statements: [(sql: String, parameters: [PostgreSQLValue])]) throws(PostgreSQLError) -> [PostgreSQLResult] {
+        guard PQenterPipelineMode(connection) == 1 else { throw connectionError() }
+        defer { _ = PQexitPipelineMode(connection) }
+        for statement in statements {
+            let encoded = EncodedParameters(statement.parameters)
+            let sent = withPointers(to: encoded.buffers) { pointers in
+                PQsendQueryParams(connection, statement.sql, Int32(statement.parameters.count), encoded.types, pointers,
+                                  encoded.lengths, encoded.formats, 1)
+            }
+            guard sent == 1 else { throw connectionError() }
+        }
+        guard PQpipelineSync(connection) == 1 else { throw connectionError() }
+        // Each statement's result is followed by a NULL; the sync's own result ends the batch.
+        var results: [PostgreSQLResult] = []
+        var failure: PostgreSQLError?
+        var ends = 0
+        while true {
+            guard let result = PQgetResult(connection) else {
+                // The end of one statement's results; more ends than statements is a broken stream.
+                ends += 1
+                if !isConnected || ends > statements.count { throw connectionError() }
+                continue
+            }
+            defer { PQclear(result) }
+            let status = PQresultStatus(result)
+            if status == PGRES_PIPELINE_SYNC { break }
+            if status == PGRES_PIPELINE_ABORTED { continue }  // skipped after an earlier failure
+            do { try check(result) } catch { failure = failure ?? error }
+            if failure == nil { results.append(PostgreSQLConnection.copy(result)) }
+        }
+        if let failure {
+            // A BEGIN in the batch leaves its transaction open and aborted (the COMMIT was skipped):
+            // undo it here, so that the connection is as the batch found it.
+            _ = PQexitPipelineMode(connection)
+            if PQtransactionStatus(connection) != PQTRANS_IDLE { _ = try? execute("ROLLBACK") }
+            throw failure
+        }
+        return results
+    }
+
+    private func connectionError() -> PostgreSQLError {
+        PostgreSQLError(message: PostgreSQLConnection.trimmed(PQerrorMessage(connection)), connectionLost: !isConnected)
+    }
+
+    /// The rows of `result`, copied out of libpq's memory.
+    private static func copy(_ result: OpaquePointer) -> PostgreSQLResult {
         let rowCount = Int(PQntuples(result)), columnCount = Int(PQnfields(result))
         var rows: [[[UInt8]?]] = []
         rows.reserveCapacity(rowCount)
@@ -119,6 +159,25 @@ public final class PostgreSQLConnection {
         var text = String(cString: message)
         while text.last == "\n" || text.last == " " { text.removeLast() }
         return text.isEmpty ? "unknown error" : text
+    }
+}
+
+/// Parameters in binary: integers as 8 bytes big-endian (int8), text and bytea as their bytes.
+private struct EncodedParameters {
+    var types: [UInt32] = []
+    var buffers: [[UInt8]?] = []
+    var lengths: [Int32] { buffers.map { Int32($0?.count ?? 0) } }
+    var formats: [Int32] { [Int32](repeating: 1, count: buffers.count) }
+
+    init(_ parameters: [PostgreSQLValue]) {
+        for parameter in parameters {
+            switch parameter {
+            case .null: types.append(0); buffers.append(nil)
+            case .integer(let value): types.append(20); buffers.append((0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) })
+            case .text(let value): types.append(25); buffers.append(Array(value.utf8))
+            case .bytes(let value): types.append(17); buffers.append(value)
+            }
+        }
     }
 }
 

@@ -2,7 +2,8 @@ import Glibc
 
 /// Measurements for `make bench` that need our own code: the CPU cost of each intake step
 /// (`micro`), SQLite's commit ceiling with our store and pragmas (`sqlite`), bulk rows for the
-/// growth figures (`generate`), the events-list query (`query`) and the console's pages (`console`).
+/// growth figures (`generate`), the events-list query (`query`), the console's pages (`console`)
+/// and PostgreSQL's commit ceiling (`postgres`).
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     switch arguments.first {
@@ -16,8 +17,10 @@ do {
         try Growth.query(Array(arguments.dropFirst()))
     case "console":
         try ConsoleBench.run(Array(arguments.dropFirst()))
+    case "postgres":
+        try PostgreSQLBench.run(Array(arguments.dropFirst()))
     default:
-        print("usage: hubsync-bench micro PAYLOAD | sqlite DB BODY ROWS BATCH SYNC [--outcomes] | generate DB ROWS | query DB | console DB")
+        print("usage: hubsync-bench micro PAYLOAD | sqlite DB BODY ROWS BATCH SYNC [--outcomes] | generate DB ROWS | query DB | console DB | postgres URI BODY ROWS BATCH")
         exit(64)
     }
 } catch {
