@@ -24,7 +24,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // PostgreSQL's client (issue 18); not linked into the programs until the store uses it.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        .target(name: "PostgreSQL", dependencies: ["CLibPQ"]),
+        .target(name: "PostgreSQL", dependencies: ["CLibPQ", "Common"]),
         // Our one C source: a SQLite VFS that writes a transaction's WAL frames in one call.
         .target(name: "CWALBuffer", dependencies: ["CSQLite"]),
         .target(name: "Common", dependencies: ["CFastCGI", "COpenSSL", "CSQLite", "CSystem", "CWALBuffer"]),

@@ -1,3 +1,5 @@
+import Common
+
 /// The store's schema on PostgreSQL (issue 18): the same tables, columns (in the same order),
 /// indexes, `events` view and triggers as SQLite's migrations produce (Common/Store/Migrations.swift),
 /// in a schema of its own (`hubsync` by default) so that a read-only role can be given the mirror.
@@ -7,7 +9,7 @@
 /// Migrations run in one transaction under an advisory lock, so that two hosts starting at once
 /// apply each step once; `schema_version` says how far a database is.
 public enum PostgreSQLSchema {
-    public static let defaultSchema = "hubsync"
+    public static let defaultSchema = DatabaseLocation.defaultSchema
 
     /// Each step, in order; a database at version N has the first N applied.
     static let migrations: [String] = [
@@ -280,7 +282,7 @@ public enum PostgreSQLSchema {
     /// take turns on an advisory lock, and the second finds nothing to do.
     @discardableResult
     public static func migrate(_ connection: PostgreSQLConnection, schema: String = defaultSchema) throws -> Int {
-        guard isPlainName(schema) else { throw PostgreSQLError(message: "schema name \"\(schema)\": letters, digits and _ only") }
+        guard DatabaseLocation.isSchemaName(schema) else { throw PostgreSQLError(message: "schema name \"\(schema)\": letters, digits and _ only") }
         return try connection.inTransaction {
             try connection.execute("SELECT pg_advisory_xact_lock(hashtext('pulser-hub-sync migrations ' || $1))", [.text(schema)])
             try connection.executeScript("""
@@ -297,12 +299,5 @@ public enum PostgreSQLSchema {
             try connection.execute("UPDATE schema_version SET version = $1", [.integer(Int64(currentVersion))])
             return version
         }
-    }
-
-    /// A schema name spliced into SQL (identifiers cannot be parameters): lower-case letters,
-    /// digits and `_`, not starting with a digit, at most 63 bytes (PostgreSQL's limit).
-    public static func isPlainName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, !(48...57).contains(first), name.utf8.count <= 63 else { return false }
-        return name.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 95 }
     }
 }
