@@ -30,4 +30,14 @@ import Testing
         // The user part may hold an @ (percent-encoded by the admin), the password test looks before the last one.
         #expect((try? DatabaseLocation.parse("postgresql://svc%40corp@h/db")) == .postgreSQL(uri: "postgresql://svc%40corp@h/db", schema: "hubsync"))
     }
+
+    /// Until the store serves PostgreSQL, the programs refuse its URI in words instead of opening
+    /// a SQLite file named after it.
+    @Test func theProgramsRefuseAPostgreSQLURIForNow() {
+        #expect {
+            try Configuration(variables: ["HUBSYNC_DB": "postgresql://hubsync@127.0.0.1/hubsync"])
+        } throws: { "\($0)".contains("HUBSYNC_DB: a SQLite file's path: this version cannot store in PostgreSQL yet") }
+        #expect(throws: ConfigurationError.self) { try Configuration(variables: ["HUBSYNC_DB": "postgres://u:pw@h/db"]) }
+        #expect((try? Configuration(variables: ["HUBSYNC_DB": "/tmp/x.db"]))?.databasePath == "/tmp/x.db")
+    }
 }

@@ -136,6 +136,11 @@ public struct Configuration: Sendable {
         webhookSecrets = secrets.map(\.1)
         webhookSecretVariables = secrets.map(\.0)
         databasePath = value("HUBSYNC_DB") ?? Configuration.defaultDatabasePath
+        // A PostgreSQL URI is recognized (and checked: no password in it) but not served yet: a
+        // clear refusal rather than a SQLite file named after the URI.
+        if case .postgreSQL = try DatabaseLocation.parse(databasePath, schema: value("HUBSYNC_DB_SCHEMA")) {
+            throw .invalidValue(variable: "HUBSYNC_DB", expected: "a SQLite file's path: this version cannot store in PostgreSQL yet")
+        }
         maxBodyBytes = Configuration.defaultMaxBodyBytes
         if let text = value("HUBSYNC_MAX_BODY") {
             guard let bytes = parseByteCount(text), bytes > 0 else {
