@@ -22,12 +22,12 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSystem"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        // PostgreSQL's client (issue 18); not linked into the programs until the store uses it.
+        // PostgreSQL's client (issue 18), wrapped once in PostgreSQL; the store serves either database.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        .target(name: "PostgreSQL", dependencies: ["CLibPQ", "Common"]),
+        .target(name: "PostgreSQL", dependencies: ["CLibPQ"]),
         // Our one C source: a SQLite VFS that writes a transaction's WAL frames in one call.
         .target(name: "CWALBuffer", dependencies: ["CSQLite"]),
-        .target(name: "Common", dependencies: ["CFastCGI", "COpenSSL", "CSQLite", "CSystem", "CWALBuffer"]),
+        .target(name: "Common", dependencies: ["CFastCGI", "COpenSSL", "CSQLite", "CSystem", "CWALBuffer", "PostgreSQL"]),
         .target(name: "Webhooks", dependencies: ["Common"]),
         // libcurl only where GitHub is called: webhook-fcgi does not load its 36 shared libraries (docs/stack-notes.md, 10).
         .target(name: "GitHub", dependencies: ["Common", "CCurl"]),
@@ -42,7 +42,7 @@ let package = Package(
             "Common", "GitHub", "Sync", "Webhooks", "ActionDispatch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hubsync-bench", dependencies: ["Common", "Webhooks", "Callback", "PostgreSQL"], path: "bench/Sources/hubsync-bench"),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["PostgreSQL"], path: "Tests/TestSupport"),
         // Properties of the parsers that read client input: run by the fuzzers and over their corpus.
         .target(name: "FuzzChecks", dependencies: ["Common", "Webhooks"], path: "Fuzz/Checks"),
         .testTarget(name: "CommonTests", dependencies: ["Common", "TestSupport"]),

@@ -3,9 +3,10 @@ import Common
 /// Installation and user access tokens, kept sealed in the database and refreshed when needed
 /// (docs/github-protocol.md, sections 8 and 10). The one call handlers and the command line share.
 ///
-/// Refreshing is safe across processes: it happens under a `flock` of its own beside the database,
-/// and the stored token is read again once the lock is held, so two processes that need a fresh
-/// token at the same moment cause one call to GitHub. (A separate lock rather than a write
+/// Refreshing is safe across processes and hosts: it happens under a lock of its own (a `flock`
+/// beside a SQLite database, an advisory lock on PostgreSQL: `Database.withNamedLock`), and the
+/// stored token is read again once the lock is held, so two processes that need a fresh token at
+/// the same moment cause one call to GitHub. (A separate lock rather than a write
 /// transaction held across the HTTP call, which would stall webhook intake for as long as GitHub
 /// takes to answer.)
 public final class TokenService {
@@ -18,7 +19,7 @@ public final class TokenService {
     private let client: GitHubClient
     private let tokens: TokenStore
     private let box: SecretBox
-    private let refreshLock: WriteLock
+    private let database: Database
     private let now: () -> Timestamp
 
     public init(configuration: Configuration, client: GitHubClient, database: Database, box: SecretBox,
@@ -27,7 +28,7 @@ public final class TokenService {
         self.client = client
         tokens = TokenStore(database: database)
         self.box = box
-        refreshLock = try WriteLock(path: configuration.databasePath + ".tokens.lock")
+        self.database = database
         self.now = now
     }
 
@@ -36,7 +37,7 @@ public final class TokenService {
     /// `POST /app/installations/{id}/access_tokens` with the App JWT.
     public func installationToken(for installationID: Int64, minimumLifetimeSeconds: Int64 = 0) throws -> (token: String, expiresAt: Timestamp) {
         let margin = max(minimumLifetimeSeconds, TokenService.minimumInstallationTokenLifetimeSeconds)
-        return try refreshLock.withLock {
+        return try database.withNamedLock("tokens") {
             // A stored token that does not open (sealed under another token key) is fetched again.
             if let stored = try tokens.token(kind: .installation, ownerID: installationID),
                let expiresAt = stored.expiresAt.flatMap({ Timestamp(iso8601: $0) }),
@@ -73,7 +74,7 @@ public final class TokenService {
     /// Refresh tokens rotate on use (docs/github-protocol.md, section 10): the new pair replaces the old one in
     /// the same write, under the refresh lock, so no second refresh can use a spent token.
     public func userToken(for userID: Int64) throws -> String {
-        try refreshLock.withLock {
+        try database.withNamedLock("tokens") {
             guard let stored = try tokens.token(kind: .user, ownerID: userID) else { throw TokenError.userMustSignIn }
             let expiresAt = stored.expiresAt.flatMap { Timestamp(iso8601: $0) }
             if expiresAt == nil || expiresAt!.secondsSinceEpoch - now().secondsSinceEpoch >= TokenService.minimumUserTokenLifetimeSeconds {

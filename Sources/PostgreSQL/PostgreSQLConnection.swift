@@ -29,6 +29,17 @@ public final class PostgreSQLConnection {
     /// Whether the connection is still up as far as libpq knows (it learns of a loss on use).
     public var isConnected: Bool { PQstatus(connection) == CONNECTION_OK }
 
+    /// Whether a transaction is open, and whether a statement in it failed (PQtransactionStatus).
+    public var transactionStatus: PostgreSQLTransactionStatus {
+        switch PQtransactionStatus(connection) {
+        case PQTRANS_IDLE: .idle
+        case PQTRANS_INTRANS: .inTransaction
+        case PQTRANS_INERROR: .failed
+        case PQTRANS_ACTIVE: .busy
+        default: .unknown
+        }
+    }
+
     /// The server's version as a number (150018 for 15.18).
     public var serverVersion: Int { Int(PQserverVersion(connection)) }
 
@@ -113,7 +124,10 @@ public final class PostgreSQLConnection {
             }
             rows.append(values)
         }
-        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        // PQcmdTuples also counts a SELECT's rows: only what a command changed is wanted here.
+        let tag = String(cString: PQcmdStatus(result))
+        let changes = ["INSERT ", "UPDATE ", "DELETE ", "MERGE "].contains { tag.hasPrefix($0) }
+        let affected = changes ? Int(String(cString: PQcmdTuples(result))) ?? 0 : 0
         return PostgreSQLResult(columnTypes: (0..<columnCount).map { UInt32(PQftype(result, Int32($0))) },
                                 columnNames: (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) },
                                 rows: rows, affectedRows: affected)
@@ -160,6 +174,12 @@ public final class PostgreSQLConnection {
         while text.last == "\n" || text.last == " " { text.removeLast() }
         return text.isEmpty ? "unknown error" : text
     }
+}
+
+public enum PostgreSQLTransactionStatus: Sendable, Equatable {
+    case idle, inTransaction, failed, busy
+    /// The connection is bad.
+    case unknown
 }
 
 /// Parameters in binary: integers as 8 bytes big-endian (int8), text and bytea as their bytes.

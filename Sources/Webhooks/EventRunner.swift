@@ -59,7 +59,7 @@ public final class EventRunner: @unchecked Sendable {
         // (handlers apply the newest state only). Not syncing keeps the writers' lock short, and
         // so does checkpointing on a thread of its own (Checkpointer).
         stores = StoreProvider(configuration: configuration, defersSync: true,
-                               checkpointer: Checkpointer(configuration: configuration, logger: logger))
+                               checkpointer: Checkpointer.ifNeeded(configuration: configuration, logger: logger))
     }
 
     /// The runner as a program's background work.

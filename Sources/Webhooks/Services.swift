@@ -21,8 +21,10 @@ public struct Services: Sendable {
         // Its checkpoints run on a thread of their own, outside the writers' lock (Checkpointer).
         self.writer = GroupCommitWriter(
             stores: StoreProvider(configuration: configuration, defersSync: true,
-                                  checkpointer: Checkpointer(configuration: configuration, logger: logger)),
-            maxBatchSize: configuration.maxBatchSize, logger: logger, syncsAfterCommit: configuration.syncMode == .full)
+                                  checkpointer: Checkpointer.ifNeeded(configuration: configuration, logger: logger)),
+            maxBatchSize: configuration.maxBatchSize, logger: logger,
+            // PostgreSQL's COMMIT returns once the server made it durable (synchronous_commit).
+            syncsAfterCommit: configuration.syncMode == .full && configuration.databaseLocation.isSQLite)
         self.logger = logger
         webhookSecrets = WebhookSecretCache(configuration: configuration, logger: logger, now: now)
         self.now = now

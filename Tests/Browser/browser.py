@@ -43,7 +43,9 @@ class Browser:
         self.dialogs = []
         self.documents = []  # (url, status) of every top-level document response, in order
         threading.Thread(target=self.read_messages, daemon=True).start()
-        targets = self.call("Target.getTargets")["targetInfos"]
+        # The first answer waits for Chromium to start: a minute, since a cold start (its 300 MB
+        # read from a cold disk cache, on a busy machine) once took more than 20 s in CI.
+        targets = self.call("Target.getTargets", timeout=60)["targetInfos"]
         page = next((t for t in targets if t["type"] == "page"), None)
         target = page["targetId"] if page else self.call("Target.createTarget", url="about:blank")["targetId"]
         self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]

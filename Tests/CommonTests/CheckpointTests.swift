@@ -32,7 +32,7 @@ import Testing
         var frames: [Int] = []
         for number in 0..<400 {
             _ = try store.insert([event("d\(number)")])
-            frames.append(store.connection.walFramesAfterLastCommit)
+            frames.append(store.database.sqlite!.walFramesAfterLastCommit)
         }
         #expect(frames == frames.sorted(), "the WAL was restarted, so something checkpointed it")
         #expect(frames.last! > 1_500)

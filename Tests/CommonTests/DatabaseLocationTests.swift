@@ -31,13 +31,15 @@ import Testing
         #expect((try? DatabaseLocation.parse("postgresql://svc%40corp@h/db")) == .postgreSQL(uri: "postgresql://svc%40corp@h/db", schema: "hubsync"))
     }
 
-    /// Until the store serves PostgreSQL, the programs refuse its URI in words instead of opening
-    /// a SQLite file named after it.
-    @Test func theProgramsRefuseAPostgreSQLURIForNow() {
+    /// The configuration reads HUBSYNC_DB and HUBSYNC_DB_SCHEMA into a location, and refuses a
+    /// bad one when it is read, naming the variable.
+    @Test func theConfigurationNamesTheLocation() throws {
+        let configuration = try Configuration(variables: ["HUBSYNC_DB": "postgresql://hubsync@127.0.0.1/hubsync", "HUBSYNC_DB_SCHEMA": "mirror"])
+        #expect(configuration.databaseLocation == .postgreSQL(uri: "postgresql://hubsync@127.0.0.1/hubsync", schema: "mirror"))
         #expect {
-            try Configuration(variables: ["HUBSYNC_DB": "postgresql://hubsync@127.0.0.1/hubsync"])
-        } throws: { "\($0)".contains("HUBSYNC_DB: a SQLite file's path: this version cannot store in PostgreSQL yet") }
-        #expect(throws: ConfigurationError.self) { try Configuration(variables: ["HUBSYNC_DB": "postgres://u:pw@h/db"]) }
-        #expect((try? Configuration(variables: ["HUBSYNC_DB": "/tmp/x.db"]))?.databasePath == "/tmp/x.db")
+            try Configuration(variables: ["HUBSYNC_DB": "postgres://u:pw@h/db"])
+        } throws: { "\($0)".contains("HUBSYNC_DB") && !"\($0)".contains("pw") }
+        #expect(throws: ConfigurationError.self) { try Configuration(variables: ["HUBSYNC_DB": "postgres://h/db", "HUBSYNC_DB_SCHEMA": "Bad-Name"]) }
+        #expect((try? Configuration(variables: ["HUBSYNC_DB": "/tmp/x.db"]))?.databaseLocation == .sqlite(path: "/tmp/x.db"))
     }
 }

@@ -94,7 +94,7 @@ import Testing
             """)
         #expect(throws: SQLiteError.self) { try store.commit([.insert(event("a")), .insert(event("poison"))]) }
         #expect(try store.count() == 0)
-        #expect(!store.connection.isInTransaction)
+        #expect(store.connection.transactionState == .none)
     }
 
     @Test func aStorageFaultInOneItemFailsTheWholeBatchAndIsReportedAs503() throws {

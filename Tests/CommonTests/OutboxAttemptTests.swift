@@ -102,7 +102,7 @@ import Testing
     @Test func aVersionStoredByARolledBackTransactionIsStoredAgain() throws {
         let directory = try TemporaryDirectory()
         let (store, _) = try storeWithItems(1, in: directory)
-        let outbox = try OutboxStore(connection: store.connection, writeLock: nil)
+        let outbox = try OutboxStore(connection: store.connection, database: nil)
         let fresh = QueuedAction(name: "fresh", digest: Array(repeating: 3, count: 32), sealed: [5])
         try store.connection.execute("BEGIN IMMEDIATE")
         try outbox.enqueue(eventID: 1, actions: [fresh], at: start)
@@ -121,7 +121,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let (store, outbox) = try storeWithItems(1, in: directory)
         #expect(try outbox.dueItems(at: start, perAction: 1).count == 1)
-        let held = try WriteLock(forDatabase: store.database.connection.path)
+        let held = try WriteLock(forDatabase: store.database.sqlite!.path)
         let recorded = RecordedFlag()
         nonisolated(unsafe) let other = outbox  // used by the thread alone until it is done
         try held.withLock {

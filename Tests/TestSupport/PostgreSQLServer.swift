@@ -19,7 +19,11 @@ public final class PostgreSQLServer {
     /// A URI for database `database` as the cluster's superuser (trust authentication on loopback).
     public func uri(database: String = "postgres") -> String { "postgresql://\(user)@127.0.0.1:\(port)/\(database)" }
 
-    public init() throws {
+    private let maxConnections: Int
+
+    /// `maxConnections`: the server's limit (each connection is a process of the server's).
+    public init(maxConnections: Int = 200) throws {
+        self.maxConnections = maxConnections
         binDirectory = try PostgreSQLServer.findBinDirectory()
         directory = try TemporaryDirectory()
         port = try freePort()
@@ -37,7 +41,7 @@ public final class PostgreSQLServer {
     /// Starts the server (again, after `stop`) and waits until it takes connections.
     public func start() throws {
         let arguments = ["-D", dataDirectory, "-p", String(port), "-h", "127.0.0.1", "-k", socketDirectory,
-                         "-c", "fsync=on", "-c", "synchronous_commit=on", "-c", "max_connections=200",
+                         "-c", "fsync=on", "-c", "synchronous_commit=on", "-c", "max_connections=\(maxConnections)",
                          // The server's log into data/log (read it there), not the test run's output.
                          "-c", "logging_collector=on", "-c", "log_directory=log"]
         process = try SpawnedProcess(runsAsNobody ? PostgreSQLServer.setpriv : binDirectory + "/postgres",

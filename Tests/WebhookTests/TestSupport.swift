@@ -16,11 +16,11 @@ func examplePayload(_ relativePath: String) throws -> [UInt8] {
 
 let testSecret = "It's a Secret to Everybody"
 
-/// Services over a real SQLite file in `directory`, with a fixed clock. Actions come from
+/// Services over a real store (a SQLite file in `directory`, or a PostgreSQL database: TestDatabase), with a fixed clock. Actions come from
 /// `directory/actions.d` (absent unless a test writes it) and are sealed with `directory/hubsync.key`.
 func makeServices(in directory: TemporaryDirectory, secrets: [String] = [testSecret], databasePath: String? = nil) -> Services {
     var configuration = Configuration(
-        webhookSecrets: secrets.map { Array($0.utf8) }, databasePath: databasePath ?? directory.path + "/hubsync.db",
+        webhookSecrets: secrets.map { Array($0.utf8) }, databasePath: databasePath ?? TestDatabase.location(in: directory),
         busyTimeoutMilliseconds: 200, keyFilePath: directory.path + "/hubsync.key")
     configuration.actionsDirectory = directory.path + "/actions.d"
     return Services(configuration: configuration, logger: Logger(program: "test", minimumLevel: .error),
@@ -46,7 +46,7 @@ func bodyJSON(_ response: HTTPResponse) -> JSONValue? { try? JSONParser.parse(re
 /// The store as another process would read it, once everything queued has been committed.
 func committedStore(_ services: Services) throws -> EventStore {
     services.writer.flush()
-    return try EventStore(path: services.configuration.databasePath, syncMode: .full, busyTimeoutMilliseconds: 1000)
+    return try EventStore(database: Database(configuration: services.configuration))
 }
 
 /// A payload written as a literal, parsed by the real parser.

@@ -27,7 +27,10 @@ public struct Configuration: Sendable {
     public var webhookSecretVariables: [String]
     /// One secret each, byte for byte: a comma, a space or a quote is part of a secret.
     public static let webhookSecretVariableNames = ["GITHUB_WEBHOOK_SECRET", "GITHUB_WEBHOOK_SECRET_PREVIOUS"]
+    /// HUBSYNC_DB as given: a SQLite file's path or a PostgreSQL URI (see `databaseLocation`).
     public var databasePath: String
+    /// HUBSYNC_DB_SCHEMA: PostgreSQL's schema for the store's tables.
+    public var databaseSchema = DatabaseLocation.defaultSchema
     public var maxBodyBytes: Int
     public var syncMode: SyncMode
     public var logLevel: LogLevel
@@ -136,11 +139,8 @@ public struct Configuration: Sendable {
         webhookSecrets = secrets.map(\.1)
         webhookSecretVariables = secrets.map(\.0)
         databasePath = value("HUBSYNC_DB") ?? Configuration.defaultDatabasePath
-        // A PostgreSQL URI is recognized (and checked: no password in it) but not served yet: a
-        // clear refusal rather than a SQLite file named after the URI.
-        if case .postgreSQL = try DatabaseLocation.parse(databasePath, schema: value("HUBSYNC_DB_SCHEMA")) {
-            throw .invalidValue(variable: "HUBSYNC_DB", expected: "a SQLite file's path: this version cannot store in PostgreSQL yet")
-        }
+        databaseSchema = value("HUBSYNC_DB_SCHEMA") ?? DatabaseLocation.defaultSchema
+        _ = try DatabaseLocation.parse(databasePath, schema: databaseSchema)  // refused here, by name, rather than at first use
         maxBodyBytes = Configuration.defaultMaxBodyBytes
         if let text = value("HUBSYNC_MAX_BODY") {
             guard let bytes = parseByteCount(text), bytes > 0 else {
@@ -325,4 +325,12 @@ public func keyValueBlock(_ entries: UnsafeMutablePointer<UnsafeMutablePointer<C
         pointer += 1
     }
     return result
+}
+
+extension Configuration {
+    /// Where the store lives: the SQLite file or the PostgreSQL server and schema (checked when the
+    /// configuration was read from the environment).
+    public var databaseLocation: DatabaseLocation {
+        (try? DatabaseLocation.parse(databasePath, schema: databaseSchema)) ?? .sqlite(path: databasePath)
+    }
 }

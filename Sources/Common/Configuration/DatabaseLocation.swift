@@ -12,6 +12,11 @@ public enum DatabaseLocation: Sendable, Equatable {
 
     public static let defaultSchema = "hubsync"
 
+    public var isSQLite: Bool {
+        if case .sqlite = self { return true }
+        return false
+    }
+
     public static func parse(_ text: String, schema: String? = nil) throws(ConfigurationError) -> DatabaseLocation {
         guard !text.isEmpty else { throw .invalidValue(variable: "HUBSYNC_DB", expected: "a SQLite file's path or a postgresql:// URI") }
         let lowered = text.lowercased()

@@ -18,8 +18,8 @@ public func errorResponse(for error: Error) -> (response: HTTPResponse, logDetai
     switch error {
     case let error as HTTPResponseError:
         return (.error(error.status, error.publicMessage, headers: error.extraHeaders), error.publicMessage)
-    case let error as SQLiteError where error.isTransient:
-        return (.error(503, "Storage unavailable, try again later"), error.description)
+    case let error where isTransientStorageFault(error):
+        return (.error(503, "Storage unavailable, try again later"), String(describing: error))
     default:
         return (.error(500, "Internal error"), String(describing: error))
     }

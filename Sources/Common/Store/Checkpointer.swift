@@ -34,6 +34,13 @@ public final class Checkpointer: @unchecked Sendable {
     private let logger: Logger
     private var thread: NativeThread?
 
+    /// A checkpointer for the store `configuration` names, if it needs one: SQLite's WAL does;
+    /// PostgreSQL checkpoints by itself.
+    public static func ifNeeded(configuration: Configuration, logger: Logger) -> Checkpointer? {
+        guard case .sqlite = configuration.databaseLocation else { return nil }
+        return Checkpointer(configuration: configuration, logger: logger)
+    }
+
     public init(configuration: Configuration, logger: Logger) {
         path = configuration.databasePath
         busyTimeoutMilliseconds = configuration.busyTimeoutMilliseconds

@@ -44,9 +44,9 @@ public struct EventStatistics: Sendable {
 /// are `EventStore`'s.) Every query here is served by an index, so it stays fast on millions of rows.
 public final class EventQueries {
     public let database: Database
-    private var connection: SQLiteConnection { database.connection }
+    private var connection: any SQLConnection { database.connection }
 
-    private var firstIDStatement: SQLiteStatement?
+    private var firstIDStatement: (any SQLStatement)?
 
     public init(database: Database) { self.database = database }
 
@@ -99,9 +99,9 @@ public final class EventQueries {
         return details
     }
 
-    private func listQuery(_ filter: EventFilter, limit: Int) throws -> (String, [SQLiteValue]) {
+    private func listQuery(_ filter: EventFilter, limit: Int) throws -> (String, [SQLValue]) {
         var conditions: [String] = []
-        var values: [SQLiteValue] = []
+        var values: [SQLValue] = []
         if let status = filter.status {
             // SQLite uses the partial index `event_states_unfinished` only when the query repeats
             // its WHERE term word for word (it does not infer it from `status = 'failed'`).
@@ -136,7 +136,7 @@ public final class EventQueries {
         let order = unfinished ? "s.event_id" : "d.id"
         return ("""
             SELECT \(EventQueries.listingColumns)
-            FROM deliveries AS d JOIN event_states AS s \(unfinished ? "INDEXED BY event_states_unfinished " : "")ON s.event_id = d.id
+            FROM deliveries AS d JOIN event_states AS s \(unfinished ? connection.indexedBy("event_states_unfinished") : "")ON s.event_id = d.id
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) ORDER BY \(order) DESC LIMIT ?
             """, values)
     }
@@ -151,8 +151,8 @@ public final class EventQueries {
         let boundaries = try (0...hours).map { try firstID(receivedAtOrAfter: start.adding(seconds: Int64($0) * 3_600)) }
         var unfinished: [String: (failed: Int, pending: Int)] = [:]
         let statement = try connection.prepare("""
-            SELECT substr(d.received_at, 1, 13), sum(s.status = 'failed'), sum(s.status = 'pending')
-            FROM event_states AS s INDEXED BY event_states_unfinished JOIN deliveries AS d ON d.id = s.event_id
+            SELECT substr(d.received_at, 1, 13), count(*) FILTER (WHERE s.status = 'failed'), count(*) FILTER (WHERE s.status = 'pending')
+            FROM event_states AS s \(connection.indexedBy("event_states_unfinished"))JOIN deliveries AS d ON d.id = s.event_id
             WHERE \(EventQueries.unfinishedTerm) AND d.received_at >= ? GROUP BY 1
             """)
         try statement.bind([.text(start.iso8601)])
@@ -172,7 +172,7 @@ public final class EventQueries {
     func firstID(receivedAtOrAfter time: Timestamp) throws -> Int64 {
         // Prepared once: the week's chart asks 169 times.
         let statement = try firstIDStatement ?? connection.prepare("""
-            SELECT id FROM deliveries INDEXED BY deliveries_by_received_at WHERE received_at >= ? ORDER BY received_at LIMIT 1
+            SELECT id FROM deliveries \(connection.indexedBy("deliveries_by_received_at"))WHERE received_at >= ? ORDER BY received_at LIMIT 1
             """)
         firstIDStatement = statement
         try statement.bind([.text(time.iso8601)])
@@ -247,10 +247,12 @@ public final class EventQueries {
     /// Handlers by the slowest run of each event since `since` (hours as `handler_timings` keeps
     /// them), slowest first: a day is 24 rows per event, whatever the traffic.
     public func slowestHandlers(since: Timestamp, limit: Int) throws -> [HandlerTimingSummary] {
-        // SQLite takes the other bare columns from the row that holds max() (its documented
-        // "bare columns in an aggregate query"): the id of the slowest run.
+        // The id of the slowest run: SQLite takes a bare column from the row that holds max() (its
+        // documented "bare columns in an aggregate query"); PostgreSQL has no bare columns, and
+        // takes the first of the ids ordered by time.
+        let slowestEventID = connection.dialect == .sqlite ? "slowest_event_id" : "(array_agg(slowest_event_id ORDER BY slowest_us DESC))[1]"
         let statement = try connection.prepare("""
-            SELECT event, sum(handled), sum(total_us), max(slowest_us), slowest_event_id FROM handler_timings
+            SELECT event, sum(handled), sum(total_us), max(slowest_us), \(slowestEventID) FROM handler_timings
             WHERE hour >= ? GROUP BY event ORDER BY max(slowest_us) DESC, event LIMIT ?
             """)
         try statement.bind([.text(since.iso8601), .integer(Int64(limit))])
@@ -282,11 +284,11 @@ public final class EventQueries {
         // (1.3 s on a million rows) to the time range (milliseconds for an hour of deliveries).
         return EventStatistics(
             byStatus: try counts("""
-                SELECT s.status, count(*) FROM deliveries AS d INDEXED BY deliveries_by_received_at
+                SELECT s.status, count(*) FROM deliveries AS d \(connection.indexedBy("deliveries_by_received_at"))
                 JOIN event_states AS s ON s.event_id = d.id WHERE d.received_at >= ? GROUP BY s.status
                 """),
             byEvent: try counts("""
-                SELECT event, count(*) FROM deliveries INDEXED BY deliveries_by_received_at WHERE received_at >= ? GROUP BY event
+                SELECT event, count(*) FROM deliveries \(connection.indexedBy("deliveries_by_received_at"))WHERE received_at >= ? GROUP BY event
                 """))
     }
 
@@ -300,7 +302,7 @@ public final class EventQueries {
                    WHERE d.received_at < ? AND s.status IN (\(placeholders))
                      AND NOT EXISTS (SELECT 1 FROM outbox AS o WHERE o.event_id = d.id AND o.status IN ('pending', 'retrying')))
             """
-        let values: [SQLiteValue] = [.text(cutoff.iso8601)] + statuses.map { .text($0.rawValue) }
+        let values: [SQLValue] = [.text(cutoff.iso8601)] + statuses.map { .text($0.rawValue) }
         if dryRun {
             let statement = try connection.prepare("SELECT count(*) FROM deliveries WHERE \(condition)")
             try statement.bind(values)
@@ -310,8 +312,7 @@ public final class EventQueries {
         return try database.write {
             // event_states, pushes and outbox items go with their delivery (ON DELETE CASCADE); changes() counts
             // the deliveries alone.
-            try connection.prepare("DELETE FROM deliveries WHERE \(condition)").run(values)
-            let deleted = Int(try connection.scalarInt("SELECT changes()") ?? 0)
+            let deleted = try connection.changes(running: connection.prepare("DELETE FROM deliveries WHERE \(condition)"), with: [values])
             // The handlers' hourly timings of that time go too (they are the console's, not the events').
             try connection.prepare("DELETE FROM handler_timings WHERE hour < ?").run([.text(cutoff.iso8601)])
             return deleted
@@ -321,14 +322,26 @@ public final class EventQueries {
     /// Gives the space of deleted rows back to the file system.
     /// VACUUM rewrites the file, so it runs under the writers' lock, outside any transaction.
     public func reclaimSpace() throws {
-        try database.writeLock.withLock {
+        guard database.dialect == .sqlite else {
+            // PostgreSQL: VACUUM marks the space reusable and gives back the tables' empty ends,
+            // without VACUUM FULL's lock that would stop the intake.
+            try connection.execute("VACUUM")
+            return
+        }
+        try database.withWriteLock {
             try connection.execute("VACUUM")
             try connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         }
     }
 
-    /// The database file and its WAL, in bytes.
+    /// The database file, or on PostgreSQL the store schema's tables and indexes, in bytes.
     public func sizeInBytes() throws -> Int64 {
+        guard database.dialect == .sqlite else {
+            return try connection.scalarInt("""
+                SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                WHERE n.nspname = current_schema() AND c.relkind = 'r'
+                """) ?? 0
+        }
         let pages = try connection.scalarInt("PRAGMA page_count") ?? 0
         let pageSize = try connection.scalarInt("PRAGMA page_size") ?? 0
         return pages * pageSize

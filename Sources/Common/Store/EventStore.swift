@@ -3,19 +3,20 @@
 /// handlers.
 public final class EventStore {
     public let database: Database
-    public var connection: SQLiteConnection { database.connection }
-    private let insertStatement: SQLiteStatement
-    private let findStatement: SQLiteStatement
-    private let skipStatement: SQLiteStatement
-    private let outcomeStatement: SQLiteStatement
-    private let savepointStatement: SQLiteStatement
-    private let releaseStatement: SQLiteStatement
+    public var connection: any SQLConnection { database.connection }
+    private let insertStatement: any SQLStatement
+    private let findStatement: any SQLStatement
+    private let skipStatement: any SQLStatement
+    private let outcomeStatement: any SQLStatement
+    private let savepointStatement: any SQLStatement
+    private let releaseStatement: any SQLStatement
     /// The event runner's statements, prepared once per connection: it uses them for every event.
-    private let eventByIDStatement: SQLiteStatement
-    private let claimUntriedStatement: SQLiteStatement
-    private let claimDueStatement: SQLiteStatement
-    private let startAttemptStatement: SQLiteStatement
-    private let timingStatement: SQLiteStatement
+    private let eventByIDStatement: any SQLStatement
+    private let claimFreshStatement: any SQLStatement
+    private let claimSuspectStatement: any SQLStatement
+    private let claimDueStatement: any SQLStatement
+    private let startAttemptStatement: any SQLStatement
+    private let timingStatement: any SQLStatement
     private let mirror: MirrorStore
     private let outbox: OutboxStore
 
@@ -32,13 +33,13 @@ public final class EventStore {
     }
 
     /// The WAL file of the store's connection (see `Database`'s `defersSync`).
-    public func journalFile() -> JournalFile? { database.connection.journalFile() }
+    public func journalFile() -> JournalFile? { database.sqlite?.journalFile() }
 
     public init(database: Database) throws {
         self.database = database
         let connection = database.connection
         mirror = MirrorStore(connection: connection)
-        outbox = try OutboxStore(connection: connection, writeLock: nil)
+        outbox = try OutboxStore(connection: connection, database: nil)
         insertStatement = try connection.prepare("""
             INSERT INTO deliveries (delivery_id, hook_id, event, action, installation_id, repository, sender, body,
                                     content_type, target_type, target_id, received_at, secret_fingerprint, signature)
@@ -55,23 +56,30 @@ public final class EventStore {
         // (`hubsync events reprocess`) counts its own.
         outcomeStatement = try connection.prepare("""
             UPDATE event_states SET status = ?, summary = ?, error = ?, processed_at = ?, next_attempt_at = ?,
-                                    attempts = attempts + (attempt_started_at IS NULL),
+                                    attempts = attempts + CASE WHEN attempt_started_at IS NULL THEN 1 ELSE 0 END,
                                     attempt_started_at = NULL, attempt_owner = NULL
             WHERE event_id = ?
             """)
         savepointStatement = try connection.prepare("SAVEPOINT item")
         releaseStatement = try connection.prepare("RELEASE item")
         eventByIDStatement = try connection.prepare("SELECT \(EventStore.columns) FROM events WHERE id = ?")
-        claimUntriedStatement = try connection.prepare("""
-            SELECT event_id FROM event_states AS s
-            WHERE s.status IN ('pending', 'failed') AND s.status = 'pending' AND s.attempt_started_at IS NULL
-                  AND (s.deaths > 0) = ?
-            ORDER BY s.event_id LIMIT ?
-            """)
+        // On PostgreSQL, hosts claim at once: a row another host is claiming is skipped, not
+        // waited for (and not claimed twice: the update's WHERE is checked again on the row).
+        let skipLocked = connection.dialect == .postgreSQL ? " FOR UPDATE SKIP LOCKED" : ""
+        func claimUntried(_ deaths: String) throws -> any SQLStatement {
+            try connection.prepare("""
+                SELECT event_id FROM event_states AS s
+                WHERE s.status IN ('pending', 'failed') AND s.status = 'pending' AND s.attempt_started_at IS NULL
+                      AND s.deaths \(deaths)
+                ORDER BY s.event_id LIMIT ?\(skipLocked)
+                """)
+        }
+        claimFreshStatement = try claimUntried("= 0")
+        claimSuspectStatement = try claimUntried("> 0")
         claimDueStatement = try connection.prepare("""
             SELECT event_id FROM event_states AS s
             WHERE s.next_attempt_at IS NOT NULL AND s.next_attempt_at <= ? AND s.status = 'failed'
-            ORDER BY s.next_attempt_at LIMIT ?
+            ORDER BY s.next_attempt_at LIMIT ?\(skipLocked)
             """)
         startAttemptStatement = try connection.prepare("""
             UPDATE event_states SET status = 'pending', attempts = attempts + 1, attempt_started_at = ?, attempt_owner = ?,
@@ -83,32 +91,50 @@ public final class EventStore {
         timingStatement = try connection.prepare("""
             INSERT INTO handler_timings (hour, event, handled, total_us, slowest_us, slowest_event_id) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (hour, event) DO UPDATE SET
-                handled = handled + excluded.handled, total_us = total_us + excluded.total_us,
-                slowest_event_id = CASE WHEN excluded.slowest_us > slowest_us THEN excluded.slowest_event_id ELSE slowest_event_id END,
-                slowest_us = max(slowest_us, excluded.slowest_us)
+                handled = handler_timings.handled + excluded.handled, total_us = handler_timings.total_us + excluded.total_us,
+                slowest_event_id = CASE WHEN excluded.slowest_us > handler_timings.slowest_us THEN excluded.slowest_event_id
+                                        ELSE handler_timings.slowest_event_id END,
+                slowest_us = \(connection.dialect == .sqlite ? "max" : "greatest")(handler_timings.slowest_us, excluded.slowest_us)
             """)
     }
 
     /// Applies `items` in one transaction, so one fsync covers them all (group commit), and
-    /// returns one result per item, in order. Each item is a single statement, and SQLite undoes a
-    /// failed statement alone while keeping the transaction (its default ABORT conflict resolution,
-    /// https://sqlite.org/lang_conflict.html): an item that fails (a constraint, a trigger) is
-    /// reported and the others commit, with no savepoint per item; an item of several statements
-    /// has one (`asOneItem`). A storage fault (read-only, full, I/O error, busy), a
-    /// transaction SQLite itself abandoned, or a failed COMMIT throws for the whole batch: nothing
-    /// of it may be acknowledged.
+    /// returns one result per item, in order. Each item is a single statement, or several in a
+    /// savepoint (`asOneItem`); an item that fails (a constraint, a trigger) is reported and the
+    /// others commit. SQLite undoes a failed statement alone and keeps the transaction (its default
+    /// ABORT conflict resolution, https://sqlite.org/lang_conflict.html), so it needs no savepoint
+    /// per item; PostgreSQL refuses everything after a failed statement, so there the batch is
+    /// rolled back and applied again with that item marked failed (at most once per item, and a
+    /// failure is rare: a duplicate is no failure). A storage fault (read-only, full, I/O error,
+    /// busy, the server gone), a transaction abandoned, or a failed COMMIT throws for the whole
+    /// batch: nothing of it may be acknowledged.
     ///
     /// A delivery already stored is left as it was, including its first body: GitHub reuses the
     /// delivery GUID on redelivery (docs/github-protocol.md, section 4).
     public func commit(_ items: [WriteItem]) throws -> [WriteResult] {
+        var failedBefore: [Int: any Error] = [:]
+        while true {
+            do {
+                return try commitOnce(items, failing: failedBefore)
+            } catch let failure as ItemFailure where failedBefore[failure.index] == nil {
+                failedBefore[failure.index] = failure.cause
+            }
+        }
+    }
+
+    private func commitOnce(_ items: [WriteItem], failing failedBefore: [Int: any Error]) throws -> [WriteResult] {
         var committed = false
         defer { outbox.transactionEnded(committed: committed) }
-        return try database.writeLock.withLock {
+        return try database.withWriteLock {
             let results = try connection.inTransaction {
                 var results: [WriteResult] = []
                 results.reserveCapacity(items.count)
                 var timings = HandlerTimings()
-                for item in items {
+                for (index, item) in items.enumerated() {
+                    if let error = failedBefore[index] {
+                        results.append(.failed(error))
+                        continue
+                    }
                     do {
                         results.append(try apply(item))
                         if case .outcome(let id, let outcome, let time) = item, let timing = outcome.handlerTiming {
@@ -117,10 +143,12 @@ public final class EventStore {
                     } catch {
                         // A storage fault is no fault of this item: fail the batch, so that the
                         // connection is reopened and nothing of the batch is acknowledged.
-                        if let storageError = error as? SQLiteError, storageError.isTransient { throw error }
-                        if error is BatchFailure { throw error }
-                        guard connection.isInTransaction else { throw error }
-                        results.append(.failed(error))
+                        if isTransientStorageFault(error) || error is BatchFailure { throw error }
+                        switch connection.transactionState {
+                        case .open: results.append(.failed(error))
+                        case .failed: throw ItemFailure(index: index, cause: error)
+                        case .none: throw error
+                        }
                     }
                 }
                 for (key, sum) in timings.sums {
@@ -163,7 +191,7 @@ public final class EventStore {
             try releaseStatement.run([])
             return value
         } catch {
-            if connection.isInTransaction { try? connection.execute("ROLLBACK TO item; RELEASE item") }
+            if connection.transactionState != .none { try? connection.execute("ROLLBACK TO item; RELEASE item") }
             throw error
         }
     }
@@ -280,11 +308,11 @@ public final class EventStore {
     /// done so), and returns their ids in the order to run them.
     public func claim(_ kind: ClaimKind, owner: String, at time: Timestamp, limit: Int) throws -> [Int64] {
         try database.write {
-            let select: SQLiteStatement
+            let select: any SQLStatement
             switch kind {
             case .suspect, .fresh:
-                select = claimUntriedStatement
-                try select.bind([.integer(kind == .suspect ? 1 : 0), .integer(Int64(limit))])
+                select = kind == .suspect ? claimSuspectStatement : claimFreshStatement
+                try select.bind([.integer(Int64(limit))])
             case .due:
                 select = claimDueStatement
                 try select.bind([.text(time.iso8601), .integer(Int64(limit))])
@@ -316,7 +344,7 @@ public final class EventStore {
         return Int(statement.int64(0))
     }
 
-    private func storedEvent(from row: SQLiteStatement) -> StoredEvent {
+    private func storedEvent(from row: any SQLStatement) -> StoredEvent {
         StoredEvent(
             id: row.int64(0), deliveryID: row.text(1) ?? "", hookID: row.int64(2), event: row.text(3) ?? "",
             action: row.text(4), installationID: row.optionalInt64(5), repository: row.text(6), sender: row.text(7),
@@ -327,8 +355,15 @@ public final class EventStore {
     }
 }
 
-private func optionalText(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
-private func optionalInteger(_ value: Int64?) -> SQLiteValue { value.map { .integer($0) } ?? .null }
+private func optionalText(_ value: String?) -> SQLValue { value.map { .text($0) } ?? .null }
+private func optionalInteger(_ value: Int64?) -> SQLValue { value.map { .integer($0) } ?? .null }
+
+/// Item `index` of a batch failed on PostgreSQL, whose transaction cannot go on after a failed
+/// statement: the batch is applied again without it.
+private struct ItemFailure: Error {
+    let index: Int
+    let cause: any Error
+}
 
 /// A statement that cannot fail for one delivery alone (EventStore.insertOne) failed: the whole
 /// batch fails, and nothing of it is acknowledged.

@@ -88,7 +88,7 @@ public final class IntegrationStore {
         setup_action, installed_by_login, installed_by_id, status, suspended_at, created_at, updated_at
         """
 
-    private static func integration(from statement: SQLiteStatement) -> Integration {
+    private static func integration(from statement: any SQLStatement) -> Integration {
         Integration(
             installationID: statement.int64(0), accountLogin: statement.text(1), accountID: statement.optionalInt64(2),
             accountType: statement.text(3), repositorySelection: statement.text(4), permissions: statement.text(5),
@@ -98,5 +98,5 @@ public final class IntegrationStore {
     }
 }
 
-func text(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
-func integer(_ value: Int64?) -> SQLiteValue { value.map { .integer($0) } ?? .null }
+func text(_ value: String?) -> SQLValue { value.map { .text($0) } ?? .null }
+func integer(_ value: Int64?) -> SQLValue { value.map { .integer($0) } ?? .null }

@@ -3,16 +3,16 @@
 /// wins, and on a tie the delivery received later (the larger event id) wins. Applying the same
 /// delivery twice therefore changes nothing the second time.
 public final class MirrorStore {
-    private let connection: SQLiteConnection
+    private let connection: any SQLConnection
     /// The statements of `apply`, prepared once per connection: the event runner applies changes
     /// for every event, and preparing them each time showed as SQLite's parser in its profile.
-    private var statements: [String: SQLiteStatement] = [:]
+    private var statements: [String: any SQLStatement] = [:]
 
-    public init(connection: SQLiteConnection) { self.connection = connection }
+    public init(connection: any SQLConnection) { self.connection = connection }
 
     /// A statement prepared on first use and kept; only for statements run to completion (`run`
     /// resets them), since one left on a row would hold its read transaction open.
-    private func cachedStatement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+    private func cachedStatement(_ sql: String) throws -> any SQLStatement {
         if let statement = statements[sql] { return statement }
         let statement = try connection.prepare(sql)
         statements[sql] = statement
@@ -285,7 +285,7 @@ public final class MirrorStore {
     /// Pull requests, newest update first. `state`: `open`, `closed` (closed without merging) or `merged`.
     public func pullRequests(repository: String?, state: String?) throws -> [PullRequestRecord] {
         var conditions: [String] = []
-        var values: [SQLiteValue] = []
+        var values: [SQLValue] = []
         if let repository { conditions.append("repository = ?"); values.append(.text(repository)) }
         switch state {
         case "open": conditions.append("state = 'open'")
@@ -306,7 +306,7 @@ public final class MirrorStore {
     /// Issues that still exist (not deleted or transferred away), newest update first.
     public func issues(repository: String?, state: String?) throws -> [IssueRecord] {
         var conditions = ["deleted = 0"]
-        var values: [SQLiteValue] = []
+        var values: [SQLValue] = []
         if let repository { conditions.append("repository = ?"); values.append(.text(repository)) }
         if let state { conditions.append("state = ?"); values.append(.text(state)) }
         let statement = try connection.prepare(
@@ -320,7 +320,7 @@ public final class MirrorStore {
     /// Workflow runs, newest update first.
     public func workflowRuns(repository: String?, status: String?, conclusion: String?) throws -> [WorkflowRunRecord] {
         var conditions: [String] = []
-        var values: [SQLiteValue] = []
+        var values: [SQLValue] = []
         if let repository { conditions.append("repository = ?"); values.append(.text(repository)) }
         if let status { conditions.append("status = ?"); values.append(.text(status)) }
         if let conclusion { conditions.append("conclusion = ?"); values.append(.text(conclusion)) }
@@ -364,4 +364,4 @@ public final class MirrorStore {
     }
 }
 
-private func flag(_ value: Bool?) -> SQLiteValue { value.map { .integer($0 ? 1 : 0) } ?? .null }
+private func flag(_ value: Bool?) -> SQLValue { value.map { .integer($0 ? 1 : 0) } ?? .null }

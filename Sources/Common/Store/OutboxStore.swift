@@ -1,15 +1,15 @@
 /// The outbox and the action versions (issue 16): all of their SQL.
 public final class OutboxStore {
-    let connection: SQLiteConnection
-    /// The writers' flock, taken around this store's own transactions as every writer does (the
-    /// dispatcher's commits beside the intake's: without it, an intake commit waited on SQLite's
-    /// busy timeout instead and failed with 503 when a dispatcher's fsync stalled). nil inside
-    /// EventStore, whose caller holds it already.
-    private let writeLock: WriteLock?
-    private let storeVersionStatement: SQLiteStatement
-    private let versionIDStatement: SQLiteStatement
-    private let enqueueStatement: SQLiteStatement
-    private let isReplayStatement: SQLiteStatement
+    let connection: any SQLConnection
+    /// Its own transactions are the database's `write`, under SQLite's writers' flock as every
+    /// writer's are (the dispatcher's commits beside the intake's: without it, an intake commit
+    /// waited on SQLite's busy timeout instead and failed with 503 when a dispatcher's fsync
+    /// stalled). nil inside EventStore, whose caller holds the lock already.
+    private let database: Database?
+    private let storeVersionStatement: any SQLStatement
+    private let versionIDStatement: any SQLStatement
+    private let enqueueStatement: any SQLStatement
+    private let isReplayStatement: any SQLStatement
     /// Action version ids by digest, of versions known to be committed: versions are never changed
     /// nor deleted, so each delivery of a known version is one INSERT of its item. Those stored by
     /// the current transaction are kept apart until it commits (`transactionEnded`).
@@ -17,12 +17,13 @@ public final class OutboxStore {
     private var versionIDsInTransaction: [[UInt8]: Int64] = [:]
 
     public convenience init(database: Database) throws {
-        try self.init(connection: database.connection, writeLock: database.writeLock)
+        try self.init(connection: database.connection, database: database)
     }
 
-    init(connection: SQLiteConnection, writeLock: WriteLock?) throws {
+    /// `database` nil: inside EventStore, whose caller holds the writers' lock already.
+    init(connection: any SQLConnection, database: Database?) throws {
         self.connection = connection
-        self.writeLock = writeLock
+        self.database = database
         storeVersionStatement = try connection.prepare("""
             INSERT INTO action_versions (name, digest, sealed, stored_at) VALUES (?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING
             """)
@@ -71,8 +72,8 @@ public final class OutboxStore {
 extension OutboxStore {
     /// A write transaction under the writers' lock.
     func write<T>(_ body: () throws -> T) throws -> T {
-        guard let writeLock else { return try connection.inTransaction(body) }
-        return try writeLock.withLock { try connection.inTransaction(body) }
+        guard let database else { return try connection.inTransaction(body) }
+        return try database.write(body)
     }
 
     static let itemColumns = """
@@ -83,7 +84,7 @@ extension OutboxStore {
     /// The newest items first, optionally of one status or one action.
     public func list(status: OutboxStatus? = nil, action: String? = nil, limit: Int) throws -> [OutboxItem] {
         var conditions: [String] = []
-        var values: [SQLiteValue] = []
+        var values: [SQLValue] = []
         if let status { conditions.append("o.status = ?"); values.append(.text(status.rawValue)) }
         if let action { conditions.append("o.action = ?"); values.append(.text(action)) }
         let statement = try connection.prepare("""
@@ -131,12 +132,9 @@ extension OutboxStore {
     }
 
     /// Runs `sql` once per id (its last parameter, after `leading`) in one transaction; rows changed.
-    private func changing(_ ids: [Int64], _ sql: String, leading: [SQLiteValue] = []) throws -> Int {
+    private func changing(_ ids: [Int64], _ sql: String, leading: [SQLValue] = []) throws -> Int {
         try write {
-            let statement = try connection.prepare(sql)
-            let before = connection.totalChanges
-            for id in ids { try statement.run(leading + [.integer(id)]) }
-            return connection.totalChanges - before
+            try connection.changes(running: connection.prepare(sql), with: ids.map { leading + [.integer($0)] })
         }
     }
 
@@ -177,7 +175,7 @@ public struct OutboxItem: Sendable, Equatable {
     public var createdAt: String
     public var finishedAt: String?
 
-    init(row: SQLiteStatement) {
+    init(row: any SQLStatement) {
         id = row.int64(0)
         eventID = row.int64(1)
         deliveryID = row.text(2) ?? ""

@@ -2,7 +2,7 @@
 /// asks of the deliveries table.
 public final class RedeliveryStore {
     public let database: Database
-    private var connection: SQLiteConnection { database.connection }
+    private var connection: any SQLConnection { database.connection }
 
     public init(database: Database) { self.database = database }
 

@@ -2,17 +2,10 @@ import Glibc
 internal import CSQLite
 internal import CWALBuffer
 
-/// A value bound to a statement parameter.
-public enum SQLiteValue: Sendable {
-    case null
-    case integer(Int64)
-    case text(String)
-    case blob([UInt8])
-}
-
 /// One SQLite connection. The only owner of its `sqlite3*`, which `deinit` closes. Used by one
 /// thread at a time (SQLITE_OPEN_NOMUTEX); statements keep the connection alive.
-public final class SQLiteConnection {
+public final class SQLiteConnection: SQLConnection {
+    public var dialect: SQLDialect { .sqlite }
     fileprivate let handle: OpaquePointer
     public let path: String
     /// Set by `handOverCheckpoints`: the WAL's frames after this connection's last commit.
@@ -90,14 +83,14 @@ public final class SQLiteConnection {
         guard result == SQLITE_OK else { throw error(result, sql: sql) }
     }
 
-    public func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+    public func prepare(_ sql: String) throws -> any SQLStatement {
         try SQLiteStatement(connection: self, sql: sql)
     }
 
     /// Runs `body` in a transaction (IMMEDIATE takes the write lock at once, so a writer never fails
     /// half-way on a lock upgrade). Commits on return; on a throw rolls back and rethrows the
     /// body's error, not the rollback's (as GRDB's `inTransaction` does).
-    public func inTransaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
+    public func inTransaction<T>(immediate: Bool, _ body: () throws -> T) throws -> T {
         try execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
         let value: T
         do {
@@ -120,22 +113,12 @@ public final class SQLiteConnection {
     public static var memoryInUseBytes: Int64 { sqlite3_memory_used() }
 
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+    public var transactionState: SQLTransactionState { isInTransaction ? .open : .none }
 
     /// Rows inserted, updated or deleted since the connection opened (an upsert whose WHERE
     /// refused the update counts none): the difference across a few statements is what they changed.
     public var totalChanges: Int { Int(sqlite3_total_changes(handle)) }
-
-    public func scalarInt(_ sql: String) throws(SQLiteError) -> Int64? {
-        let statement = try prepare(sql)
-        guard try statement.step() else { return nil }
-        return statement.isNull(0) ? nil : statement.int64(0)
-    }
-
-    public func scalarText(_ sql: String) throws(SQLiteError) -> String? {
-        let statement = try prepare(sql)
-        guard try statement.step() else { return nil }
-        return statement.text(0)
-    }
+    public var lastStatementChanges: Int { Int(sqlite3_changes64(handle)) }
 
     fileprivate func error(_ code: Int32, sql: String?) -> SQLiteError {
         SQLiteError(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)), sql: sql)
@@ -144,7 +127,7 @@ public final class SQLiteConnection {
 
 /// A prepared statement, owned and finalized by this object. Prepare once, then bind, step and
 /// reset for each use.
-public final class SQLiteStatement {
+public final class SQLiteStatement: SQLStatement {
     private let handle: OpaquePointer
     private let connection: SQLiteConnection
     public let sql: String
@@ -162,7 +145,7 @@ public final class SQLiteStatement {
 
     /// Binds `values` to parameters 1...n after clearing the previous use, for queries whose rows
     /// are read with `step`. Blobs are copied (SQLITE_TRANSIENT); `withBindings` avoids the copy.
-    public func bind(_ values: [SQLiteValue]) throws(SQLiteError) {
+    public func bind(_ values: [SQLValue]) throws(SQLiteError) {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         for (offset, value) in values.enumerated() {
@@ -183,7 +166,7 @@ public final class SQLiteStatement {
     /// (SQLITE_STATIC, valid while their buffers are lent to this scope), and the bindings are
     /// cleared before the scope ends, so SQLite never holds a pointer past it. A 25 MiB body is
     /// thereby neither copied nor kept.
-    public func withBindings<T>(_ values: [SQLiteValue], _ body: () throws -> T) throws -> T {
+    public func withBindings<T>(_ values: [SQLValue], _ body: () throws -> T) throws -> T {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         defer { reset() }
@@ -204,7 +187,7 @@ public final class SQLiteStatement {
         return try bind(from: 0)
     }
 
-    private func bindScalar(_ value: SQLiteValue, at index: Int32) throws(SQLiteError) {
+    private func bindScalar(_ value: SQLValue, at index: Int32) throws(SQLiteError) {
         let result: Int32
         switch value {
         case .null: result = sqlite3_bind_null(handle, index)
@@ -229,11 +212,6 @@ public final class SQLiteStatement {
         }
     }
 
-    /// Binds, runs to completion and resets: for statements that return no rows.
-    public func run(_ values: [SQLiteValue]) throws {
-        try withBindings(values) { while try step() {} }
-    }
-
     /// Ends this use: resets the statement and drops the bound values, so that SQLite's private
     /// copy of a bound body (up to 25 MiB) is freed now rather than kept until the next use.
     public func reset() {
@@ -243,7 +221,6 @@ public final class SQLiteStatement {
 
     public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
     public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
-    public func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
 
     public func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(handle, column) else { return nil }

@@ -27,17 +27,24 @@ public final class StoreProvider {
     }
 
     public func store() throws -> EventStore {
-        let current = fileIdentity(configuration.databasePath)
+        guard case .sqlite(let path) = configuration.databaseLocation else {
+            // PostgreSQL: a connection lost is reopened after the failure that showed it (withStore).
+            if let opened { return opened }
+            let store = try EventStore(database: Database(configuration: configuration))
+            opened = store
+            return store
+        }
+        let current = fileIdentity(path)
         if let opened, let openedFile, let current, current == openedFile { return opened }
         opened = nil
         if openedFile != nil && current == nil {
             throw SQLiteError(code: 14 /* SQLITE_CANTOPEN */, message: "the database file was deleted while in use; restore it", sql: nil)
         }
-        let store = try EventStore(path: configuration.databasePath, syncMode: configuration.syncMode,
+        let store = try EventStore(path: path, syncMode: configuration.syncMode,
                                    busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds, defersSync: defersSync,
                                    handsOverCheckpoints: checkpointer != nil)
         opened = store
-        openedFile = fileIdentity(configuration.databasePath)
+        openedFile = fileIdentity(path)
         return store
     }
 
@@ -45,9 +52,9 @@ public final class StoreProvider {
     public func withStore<T>(_ body: (EventStore) throws -> T) throws -> T {
         let store = try store()
         do {
-            defer { checkpointer?.walHas(frames: store.connection.walFramesAfterLastCommit) }
+            defer { checkpointer?.walHas(frames: store.database.sqlite?.walFramesAfterLastCommit ?? 0) }
             return try body(store)
-        } catch let error as SQLiteError where error.isTransient {
+        } catch where isTransientStorageFault(error) {
             opened = nil
             throw error
         }

@@ -62,9 +62,10 @@ public final class WebhookSecretStore {
             // Two steps, for the unique index on the primary: for a moment both are `previous`.
             try connection.prepare("UPDATE webhook_secrets SET state = 'previous' WHERE state = 'primary' AND fingerprint <> ?")
                 .run([.text(fingerprint)])
-            try connection.prepare("UPDATE webhook_secrets SET state = 'primary' WHERE state = 'previous' AND fingerprint = ?")
-                .run([.text(fingerprint)])
-            guard try connection.scalarInt("SELECT changes()") == 1 else { throw WebhookSecretError.notPrevious(fingerprint) }
+            let promoted = try connection.changes(
+                running: connection.prepare("UPDATE webhook_secrets SET state = 'primary' WHERE state = 'previous' AND fingerprint = ?"),
+                with: [[.text(fingerprint)]])
+            guard promoted == 1 else { throw WebhookSecretError.notPrevious(fingerprint) }
         }
     }
 

@@ -110,13 +110,11 @@ enum DoctorChecks {
     static func database(_ configuration: Configuration) -> (Check, Database?) {
         do {
             let database = try Database(configuration: configuration)
-            let result = try database.connection.scalarText("PRAGMA quick_check") ?? "no answer"
-            guard result == "ok" else {
-                return (.fail("database", "quick_check: \(result.prefix(200))",
-                              fix: "restore from a backup, or recover with sqlite3 .recover into a new file"), database)
+            let (isSound, detail) = try database.integrityCheck()
+            guard isSound else {
+                return (.fail("database", detail, fix: "restore from a backup, or recover with sqlite3 .recover into a new file"), database)
             }
-            let version = try database.connection.scalarInt("PRAGMA user_version") ?? 0
-            return (.ok("database", "\(configuration.databasePath): schema \(version), quick_check ok"), database)
+            return (.ok("database", "\(configuration.databasePath): schema \(try database.schemaVersion()), \(detail)"), database)
         } catch {
             return (.fail("database", "\(configuration.databasePath): \(error)",
                           fix: "check HUBSYNC_DB and that this user can write the file and its directory; run hubsync init"), nil)

@@ -9,21 +9,18 @@ struct Init: ParsableCommand {
 
     func run() throws {
         let configuration = try global.configuration()
-        let databaseExisted = access(configuration.databasePath, F_OK) == 0
         let keyExisted = access(configuration.keyFilePath, F_OK) == 0
         let tokenKeyExisted = access(configuration.tokenKeyFilePath, F_OK) == 0
         // The schema before migrating, read without migrating, to say what init did.
-        let previousVersion = databaseExisted
-            ? try SQLiteConnection(path: configuration.databasePath, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
-                .scalarInt("PRAGMA user_version") : nil
-        let database = try Database(configuration: configuration)
-        let version = try database.connection.scalarInt("PRAGMA user_version") ?? 0
+        let previousVersion = try Database.existingSchemaVersion(configuration)
+        let databaseExisted = previousVersion != nil
+        let version = try Database(configuration: configuration).schemaVersion()
         _ = try KeyFile.secretsKey(configuration)
         _ = try KeyFile.tokenKey(configuration)
         if global.json {
             print(JSONValue(dictionaryLiteral: 
                 ("database", .string(configuration.databasePath)), ("database_created", .bool(!databaseExisted)),
-                ("schema_version", .int(version)), ("previous_schema_version", previousVersion.map { .int($0) } ?? .null),
+                ("schema_version", .int(Int64(version))), ("previous_schema_version", previousVersion.map { .int(Int64($0)) } ?? .null),
                 ("key_file", .string(configuration.keyFilePath)),
                 ("key_file_created", .bool(!keyExisted)),
                 ("token_key_file", .string(configuration.tokenKeyFilePath)),

@@ -1,4 +1,4 @@
-import Common
+import PostgreSQL
 
 /// The store's schema on PostgreSQL (issue 18): the same tables, columns (in the same order),
 /// indexes, `events` view and triggers as SQLite's migrations produce (Common/Store/Migrations.swift),
