@@ -42,7 +42,7 @@ let package = Package(
             "Common", "GitHub", "Sync", "Webhooks", "ActionDispatch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "hubsync-bench", dependencies: ["Common", "Webhooks", "Callback", "PostgreSQL"], path: "bench/Sources/hubsync-bench"),
-        .target(name: "TestSupport", dependencies: ["PostgreSQL"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["PostgreSQL", "Common"], path: "Tests/TestSupport"),
         // Properties of the parsers that read client input: run by the fuzzers and over their corpus.
         .target(name: "FuzzChecks", dependencies: ["Common", "Webhooks"], path: "Fuzz/Checks"),
         .testTarget(name: "CommonTests", dependencies: ["Common", "TestSupport"]),

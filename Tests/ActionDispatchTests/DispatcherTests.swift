@@ -17,7 +17,7 @@ import TestSupport
 
     init() throws {
         directory = try TemporaryDirectory()
-        configuration = Configuration(databasePath: directory.path + "/h.db", busyTimeoutMilliseconds: 5000,
+        configuration = Configuration(databasePath: TestDatabase.location(in: directory, name: "h.db"), busyTimeoutMilliseconds: 5000,
                                       keyFilePath: directory.path + "/hubsync.key")
         key = try KeyFile.loadOrCreate(path: directory.path + "/hubsync.key")
     }
@@ -34,7 +34,7 @@ import TestSupport
 
     /// Stores deliveries as the intake does, each queued for `actions` (name, file text).
     func store(_ deliveries: [(id: String, event: String, body: String)], actions: [(String, String)]) throws {
-        let store = try EventStore(path: configuration.databasePath, syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let store = try EventStore(database: Database(configuration: configuration))
         let box = SecretBox(key: key)
         let queued = try actions.map { name, text in
             let definition = try ActionFile.parse(text, path: name + ".action")

@@ -7,7 +7,7 @@ import Testing
 @Suite(.serialized) struct CheapRequestTests {
     func responder(_ fake: FakeGitHub, directory: TemporaryDirectory) throws -> CallbackResponder {
         var variables = fake.environment
-        variables["HUBSYNC_DB"] = directory.path + "/h.db"
+        variables["HUBSYNC_DB"] = TestDatabase.location(in: directory, name: "h.db")
         variables["HUBSYNC_KEY_FILE"] = directory.path + "/h.key"
         variables["GITHUB_APP_SLUG"] = nil
         let configuration = try Configuration(variables: variables)

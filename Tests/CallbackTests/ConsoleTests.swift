@@ -23,7 +23,7 @@ import Testing
 
     /// Services on this test's database and fake GitHub, with `variables` set.
     static func services(fake: FakeGitHub, directory: TemporaryDirectory, _ variables: [String: String]) throws -> CallbackServices {
-        let environment = fake.environment.merging(["HUBSYNC_DB": directory.path + "/h.db", "HUBSYNC_KEY_FILE": directory.path + "/h.key"]) { _, new in new }
+        let environment = fake.environment.merging(["HUBSYNC_DB": TestDatabase.location(in: directory, name: "h.db"), "HUBSYNC_KEY_FILE": directory.path + "/h.key"]) { _, new in new }
             .merging(variables) { _, new in new }
         return try CallbackServices(configuration: try Configuration(variables: environment), logger: Logger(program: "test", minimumLevel: .error))
     }
@@ -48,7 +48,7 @@ import Testing
 
     /// The store with one `issues` event (id 1) whose handler gave up with `error`.
     func storeWithAGivenUpEvent(error: String) throws -> EventStore {
-        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .normal)
         _ = try store.insert([NewEvent(deliveryID: "d-1", hookID: 1, event: "issues", action: "opened", installationID: 5, repository: "o/r",
                                        sender: "octocat", body: Array("{}".utf8), contentType: "application/json", targetType: "integration",
                                        targetID: 4242, receivedAt: services.now())])
@@ -168,7 +168,7 @@ import Testing
     }
 
     @Test func whatAnyoneOnGitHubWroteShowsAsText() throws {
-        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .normal)
         let hostile = #"{"action":"opened","issue":{"title":"<script>alert(1)</script>"},"x":"\"><img src=x onerror=alert(2)>"}"#
         _ = try store.insert([NewEvent(deliveryID: "d-<b>", hookID: 1, event: "issues", action: "<i>opened</i>", installationID: 5,
                                        repository: "o/<script>", sender: "\"><img src=x onerror=alert(3)>", body: Array(hostile.utf8),
@@ -203,7 +203,7 @@ import Testing
     }
 
     @Test func integrationsAndTheOutboxWithItsRetryButton() throws {
-        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .normal)
         try IntegrationStore(database: store.database).save(Integration(
             installationID: 42, accountLogin: "octo-<org>", accountID: 9, accountType: "Organization", repositorySelection: "selected",
             permissions: #"{"issues":"write","metadata":"read"}"#, events: #"["push","issues"]"#, setupAction: "install",
@@ -239,7 +239,7 @@ import Testing
     }
 
     @Test func theOverviewChartsDeliveriesPerHourFromIdRangesAndTheFailedOnes() throws {
-        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .normal)
         let now = services.now()
         let thisHour = Timestamp(microsecondsSinceEpoch: now.secondsSinceEpoch / 3_600 * 3_600 * 1_000_000)
         // 3 deliveries two hours ago (one failed), none an hour ago, 2 this hour (one pending).
@@ -268,7 +268,7 @@ import Testing
     /// Handlers' run times, summed per hour and event by each commit: the overview's slowest
     /// handlers, over the last day only, each linking to its slowest event.
     @Test func theOverviewNamesTheSlowestHandlersOfTheLastDay() throws {
-        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .normal)
         let now = services.now()
         for number in 1...6 {
             _ = try store.insert([NewEvent(deliveryID: "d-\(number)", hookID: 1, event: number <= 4 ? "push" : "issues", action: nil,
@@ -301,7 +301,7 @@ import Testing
     /// The action and sender filters have no index: a page reads one window of ids, and links to
     /// the window before it, so no page reads the whole table.
     @Test func anUnindexedFilterReadsOneWindowOfIdsPerPage() throws {
-        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .normal)
         let count = Int(EventQueries.unindexedWindow) + 5_000
         _ = try store.insert((1...count).map { number in
             NewEvent(deliveryID: "d-\(number)", hookID: 1, event: "issues", action: number == 10 ? "transferred" : "opened", installationID: nil,
@@ -322,7 +322,7 @@ import Testing
     }
 
     @Test func aTimeRangeNarrowsTheList() throws {
-        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .normal)
         let day = Timestamp(iso8601: "2026-11-25T00:00:00Z")!
         for (number, hours) in [(1, 1), (2, 25), (3, 26), (4, 49)] {
             _ = try store.insert([NewEvent(deliveryID: "d-\(number)", hookID: 1, event: "issues", action: nil, installationID: nil, repository: nil,

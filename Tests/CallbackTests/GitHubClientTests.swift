@@ -7,7 +7,7 @@ import Testing
 @Suite(.serialized) struct GitHubClientTests {
     func configuration(_ fake: FakeGitHub, directory: TemporaryDirectory, apiURL: String? = nil) throws -> Configuration {
         var variables = fake.environment
-        variables["HUBSYNC_DB"] = directory.path + "/h.db"
+        variables["HUBSYNC_DB"] = TestDatabase.location(in: directory, name: "h.db")
         variables["HUBSYNC_KEY_FILE"] = directory.path + "/h.key"
         if let apiURL { variables["GITHUB_API_URL"] = apiURL }
         return try Configuration(variables: variables)

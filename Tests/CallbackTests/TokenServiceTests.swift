@@ -15,7 +15,7 @@ import Testing
             fake = try FakeGitHub(tokenLifetimeSeconds: tokenLifetimeSeconds)
             directory = try TemporaryDirectory()
             var variables = fake.environment
-            variables["HUBSYNC_DB"] = directory.path + "/h.db"
+            variables["HUBSYNC_DB"] = TestDatabase.location(in: directory, name: "h.db")
             variables["HUBSYNC_KEY_FILE"] = directory.path + "/h.key"
             configuration = try Configuration(variables: variables)
             box = SecretBox(key: try KeyFile.tokenKey(configuration))
@@ -125,13 +125,26 @@ import Testing
         let issued = try setup.fake.issuedTokens()
         #expect(issued.count == 3)  // installation token, user token, refresh token
         var stored: [UInt8] = []
-        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: setup.configuration.databasePath + suffix) {
-            stored += try readBytes(setup.configuration.databasePath + suffix)
+        if TestDatabase.usesPostgreSQL {
+            // Every row of every table, as text (bytea as hex), searched for the token and its hex.
+            let database = try Database(configuration: setup.configuration)
+            let tables = try database.connection.prepare("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            var names: [String] = []
+            while try tables.step() { names.append(tables.text(0) ?? "") }
+            for name in names {
+                let rows = try database.connection.prepare("SELECT t::text FROM \(name) AS t")
+                while try rows.step() { stored += Array((rows.text(0) ?? "").utf8) }
+            }
+        } else {
+            for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: setup.configuration.databasePath + suffix) {
+                stored += try readBytes(setup.configuration.databasePath + suffix)
+            }
         }
         #expect(stored.count > 0)
         for token in issued {
+            let hex = token.utf8.map { String(format: "%02x", $0) }.joined()
             #expect(stored.firstRange(of: Array(token.utf8)) == nil, "a token is stored in plain text")
-            #expect(stored.firstRange(of: Array(token.prefix(24).utf8)) == nil)
+            #expect(stored.firstRange(of: Array(token.prefix(24).utf8)) == nil && stored.firstRange(of: Array(hex.utf8)) == nil)
         }
     }
 }

@@ -26,7 +26,7 @@ import Testing
 
     @Test func storesOnceAndReportsDuplicatesKeepingTheFirstBody() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path + "/h.db", syncMode: .full, busyTimeoutMilliseconds: 1000)
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .full)
         let first = try store.insert([makeEvent("d-1", body: #"{"n":1}"#)])
         guard case .stored(let id) = first[0] else { Issue.record("not stored: \(first)"); return }
         let second = try store.insert([makeEvent("d-1", body: #"{"n":2}"#)])
@@ -44,7 +44,7 @@ import Testing
 
     @Test func aBatchAnswersEachDeliveryIncludingDuplicatesWithinIt() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path + "/h.db", syncMode: .full, busyTimeoutMilliseconds: 1000)
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .full)
         let outcomes = try store.insert([makeEvent("a"), makeEvent("b"), makeEvent("a")])
         #expect(outcomes.count == 3)
         guard case .stored(let firstID) = outcomes[0], case .stored = outcomes[1] else { Issue.record("\(outcomes)"); return }
@@ -54,7 +54,7 @@ import Testing
 
     @Test func recordsOutcomesAndClaimsPendingEvents() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path + "/h.db", syncMode: .full, busyTimeoutMilliseconds: 1000)
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .full)
         let ids = try store.insert([makeEvent("a"), makeEvent("b"), makeEvent("c")]).map(\.id)
         let later = Timestamp(microsecondsSinceEpoch: 1_800_000_000_000_000)
         #expect(try store.claim(.suspect, owner: "h/1/1", at: later, limit: 10).isEmpty)
@@ -100,6 +100,7 @@ import Testing
     /// each worker at twice that size (make bench, RSS after 25 MiB deliveries).
     @Test func aLargeBodyIsNotKeptAfterItIsStored() throws {
         let directory = try TemporaryDirectory()
+        // SQLite's own memory, so SQLite's store whichever backend the suite runs on.
         let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 1000)
         _ = try store.insert([NewEvent(deliveryID: "warm", hookID: 1, event: "ping", action: nil, installationID: nil, repository: nil,
                                        sender: nil, body: [1], contentType: "application/json", targetType: nil, targetID: nil,
@@ -120,7 +121,7 @@ import Testing
 
 @Suite struct EventsViewTests {
     func store(_ directory: TemporaryDirectory) throws -> EventStore {
-        try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 1000)
+        try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .normal)
     }
 
     func event(_ id: String) -> NewEvent {
@@ -136,7 +137,7 @@ import Testing
         _ = try store.insert([event("v-1")])
         let row = try store.connection.scalarText("""
             SELECT delivery_id || '|' || hook_id || '|' || event || '|' || coalesce(action, 'null') || '|' || installation_id
-                   || '|' || repository || '|' || sender || '|' || CAST(body AS TEXT) || '|' || content_type || '|' || received_at
+                   || '|' || repository || '|' || sender || '|' || \(store.database.dialect == .sqlite ? "CAST(body AS TEXT)" : "convert_from(body, 'UTF8')") || '|' || content_type || '|' || received_at
                    || '|' || status || '|' || attempts || '|' || coalesce(error, 'null') || '|' || coalesce(processed_at, 'null')
                    || '|' || coalesce(summary, 'null')
             FROM events
@@ -151,7 +152,7 @@ import Testing
         try store.connection.execute("UPDATE events SET status = 'failed', error = 'by hand' WHERE delivery_id = 'a'")
         #expect(try store.event(id: ids[0])?.status == .failed)
         #expect(try store.event(id: ids[0])?.error == "by hand")
-        try store.connection.execute("PRAGMA foreign_keys = OFF")  // as in a sqlite3 shell
+        if store.database.dialect == .sqlite { try store.connection.execute("PRAGMA foreign_keys = OFF") }  // as in a sqlite3 shell
         try store.connection.execute("DELETE FROM events WHERE delivery_id = 'b'")
         #expect(try store.connection.scalarInt("SELECT count(*) FROM deliveries") == 1)
         #expect(try store.connection.scalarInt("SELECT count(*) FROM event_states") == 1)
@@ -166,6 +167,7 @@ import Testing
         #expect(listing.first?.deliveryID == "e-59")
         #expect(listing.last?.deliveryID == "e-10")
         let plan = try store.recentEventsQueryPlan().joined(separator: "; ")
-        #expect(!plan.contains("TEMP B-TREE"), "\(plan)")
+        #expect(!plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "\(plan)")
+        #expect(!plan.isEmpty)
     }
 }

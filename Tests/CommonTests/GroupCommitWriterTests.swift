@@ -13,7 +13,7 @@ import Testing
     /// `syncsAfterCommit`: the shipped FULL mode (commits unsynced, a syncer thread syncs the WAL
     /// before the requests are answered); otherwise SQLite syncs at COMMIT.
     func makeWriter(_ directory: TemporaryDirectory, maxBatchSize: Int = 64, syncsAfterCommit: Bool = false) -> (GroupCommitWriter, String) {
-        let path = directory.path + "/h.db"
+        let path = TestDatabase.location(in: directory, name: "h.db")
         let stores = StoreProvider(configuration: Configuration(databasePath: path, busyTimeoutMilliseconds: 1000), defersSync: syncsAfterCommit)
         return (GroupCommitWriter(stores: stores, maxBatchSize: maxBatchSize, logger: Logger(program: "test", minimumLevel: .error),
                                   syncsAfterCommit: syncsAfterCommit), path)
@@ -52,7 +52,7 @@ import Testing
         #expect(statistics.items == 800)
         #expect(statistics.commits < 800, "no commit was shared: \(statistics)")
         #expect(statistics.largestBatch > 1)
-        let store = try EventStore(path: path, syncMode: .full, busyTimeoutMilliseconds: 1000)
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db")
         #expect(try store.count() == 400)
     }
 
@@ -68,10 +68,15 @@ import Testing
 
     @Test func aRowThatFailsAConstraintFailsAloneInItsBatch() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path + "/h.db", syncMode: .full, busyTimeoutMilliseconds: 1000)
-        try store.connection.execute("""
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .full)
+        // On PostgreSQL the failure ends the transaction, and the batch is applied again without it.
+        try store.connection.execute(store.database.dialect == .sqlite ? """
             CREATE TEMP TRIGGER reject_poison BEFORE INSERT ON deliveries WHEN NEW.delivery_id = 'poison'
             BEGIN SELECT RAISE(ABORT, 'rejected by the test'); END
+            """ : """
+            CREATE FUNCTION reject_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.delivery_id = 'poison' THEN RAISE EXCEPTION 'rejected by the test'; END IF; RETURN NEW; END $$;
+            CREATE TRIGGER reject_poison BEFORE INSERT ON deliveries FOR EACH ROW EXECUTE FUNCTION reject_poison();
             """)
         let results = try store.commit([.insert(event("a")), .insert(event("poison")), .insert(event("b"))])
         guard case .inserted(.stored) = results[0], case .failed(let error) = results[1], case .inserted(.stored) = results[2] else {
@@ -84,31 +89,40 @@ import Testing
 
     @Test func aFailedCommitFailsEveryItemOfTheBatch() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path + "/h.db", syncMode: .full, busyTimeoutMilliseconds: 1000)
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .full)
         // A deferred foreign key that a trigger violates: checked, and failed, at COMMIT.
-        try store.connection.execute("""
+        try store.connection.execute(store.database.dialect == .sqlite ? """
             CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY);
             CREATE TEMP TABLE child (parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);
             CREATE TEMP TRIGGER poison_commit AFTER INSERT ON deliveries WHEN NEW.delivery_id = 'poison'
             BEGIN INSERT INTO child VALUES (42); END
+            """ : """
+            CREATE TABLE parent (id bigint PRIMARY KEY);
+            CREATE TABLE child (parent_id bigint REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+            CREATE FUNCTION poison_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.delivery_id = 'poison' THEN INSERT INTO child VALUES (42); END IF; RETURN NULL; END $$;
+            CREATE TRIGGER poison_commit AFTER INSERT ON deliveries FOR EACH ROW EXECUTE FUNCTION poison_commit();
             """)
-        #expect(throws: SQLiteError.self) { try store.commit([.insert(event("a")), .insert(event("poison"))]) }
+        #expect(throws: (any Error).self) { try store.commit([.insert(event("a")), .insert(event("poison"))]) }
         #expect(try store.count() == 0)
         #expect(store.connection.transactionState == .none)
     }
 
     @Test func aStorageFaultInOneItemFailsTheWholeBatchAndIsReportedAs503() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path + "/h.db", syncMode: .full, busyTimeoutMilliseconds: 1000)
-        try store.connection.execute("PRAGMA query_only = 1")  // every write now fails with SQLITE_READONLY
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .full)
+        // Every write now fails: SQLITE_READONLY, or PostgreSQL's read-only transaction (as on a
+        // standby after a failover).
+        let sqlite = store.database.dialect == .sqlite
+        try store.connection.execute(sqlite ? "PRAGMA query_only = 1" : "SET default_transaction_read_only = on")
         do {
             _ = try store.commit([.insert(event("a")), .insert(event("b"))])
             Issue.record("a read-only store accepted a batch")
-        } catch let error as SQLiteError {
-            #expect(error.isTransient)
+        } catch {
+            #expect(isTransientStorageFault(error))
             #expect(errorResponse(for: error).response.status == 503)
         }
-        try store.connection.execute("PRAGMA query_only = 0")
+        try store.connection.execute(sqlite ? "PRAGMA query_only = 0" : "SET default_transaction_read_only = off")
         #expect(try store.count() == 0)
     }
 
@@ -119,7 +133,7 @@ import Testing
         guard case .stored(let id) = try writer.insert(event("o")) else { Issue.record("not stored"); return }
         writer.recordOutcome(id: id, EventOutcome(status: .processed, summary: ["ok": true]), at: .now())
         writer.flush()
-        let store = try EventStore(path: path, syncMode: .full, busyTimeoutMilliseconds: 1000)
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db")
         #expect(try store.event(id: id)?.status == .processed)
         writer.stop()
     }

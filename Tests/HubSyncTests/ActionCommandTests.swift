@@ -6,7 +6,7 @@ import TestSupport
 @Suite struct ActionCommandTests {
     @Test func checkNamesEachBadFileAndLineAndListNeverShowsASecret() throws {
         let directory = try TemporaryDirectory()
-        let environment = ["HUBSYNC_ACTIONS_DIR": directory.path, "HUBSYNC_DB": directory.path + "/h.db"]
+        let environment = ["HUBSYNC_ACTIONS_DIR": directory.path, "HUBSYNC_DB": TestDatabase.location(in: directory, name: "h.db")]
         try writeFile(directory.path + "/odoo.action",
                       "EVENTS=*\nFORWARD_URL=https://odoo.example.com/odoo/github/webhook\nFORWARD_SECRET=forward-secret-0123456789\n")
         let good = try HubSyncCommand.run(["actions", "check"], environment: environment)
@@ -30,8 +30,8 @@ import TestSupport
 @Suite struct OutboxCommandTests {
     @Test func itemsAreListedRetriedCancelledAndCounted() throws {
         let directory = try TemporaryDirectory()
-        let environment = ["HUBSYNC_DB": directory.path + "/h.db"]
-        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let environment = ["HUBSYNC_DB": TestDatabase.location(in: directory, name: "h.db")]
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .normal)
         let version = QueuedAction(name: "odoo", digest: Array(repeating: 7, count: 32), sealed: [1, 2, 3])
         for number in 0..<3 {
             _ = try store.insert([NewEvent(deliveryID: "d-\(number)", hookID: 1, event: "issues", action: "opened", installationID: 9,
@@ -79,7 +79,7 @@ import TestSupport
     @Test func aWithTokenCommandCallsGitHubAsTheInstallation() throws {
         let fake = try FakeGitHub()
         let directory = try TemporaryDirectory()
-        let environment = fake.environment.merging(["HUBSYNC_DB": directory.path + "/h.db", "HUBSYNC_KEY_FILE": directory.path + "/hubsync.key",
+        let environment = fake.environment.merging(["HUBSYNC_DB": TestDatabase.location(in: directory, name: "h.db"), "HUBSYNC_KEY_FILE": directory.path + "/hubsync.key",
                                                     "HUBSYNC_LOG_LEVEL": "error"]) { _, new in new }
         #expect(try HubSyncCommand.run(["init"], environment: environment).status == 0)
         let key = try KeyFile.load(path: directory.path + "/hubsync.key")
@@ -89,7 +89,7 @@ import TestSupport
         let action = try ActionFile.parse(text, path: "triage.action")
         let queued = QueuedAction(name: "triage", digest: action.digest,
                                   sealed: try SecretBox(key: key).seal(Array(text.utf8), associatedData: ActionDefinition.sealingContext("triage")))
-        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .normal)
         for (id, installation) in [("with-app", Int64(1)), ("no-installation", nil)] {
             _ = try store.insert([NewEvent(deliveryID: id, hookID: 1, event: "issues", action: "opened", installationID: installation,
                                            repository: "octo-org/hello-world", sender: nil, body: Array("{\"id\":\"\(id)\"}".utf8),
@@ -121,10 +121,10 @@ import TestSupport
 @Suite struct ActionTestCommandTests {
     @Test func anActionRunsOnceOnAStoredEventWithoutTouchingTheOutbox() throws {
         let directory = try TemporaryDirectory()
-        let environment = ["HUBSYNC_DB": directory.path + "/h.db", "HUBSYNC_KEY_FILE": directory.path + "/hubsync.key",
+        let environment = ["HUBSYNC_DB": TestDatabase.location(in: directory, name: "h.db"), "HUBSYNC_KEY_FILE": directory.path + "/hubsync.key",
                            "HUBSYNC_ACTIONS_DIR": directory.path]
         #expect(try HubSyncCommand.run(["init"], environment: environment).status == 0)
-        let store = try EventStore(path: directory.path + "/h.db", syncMode: .normal, busyTimeoutMilliseconds: 5000)
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db", syncMode: .normal)
         _ = try store.insert([NewEvent(deliveryID: "d-1", hookID: 1, event: "push", action: nil, installationID: nil, repository: "o/r",
                                        sender: nil, body: Array("{\"ref\":\"refs/heads/main\"}".utf8), contentType: "application/json",
                                        targetType: nil, targetID: nil, receivedAt: .now())])

@@ -55,6 +55,8 @@ import TestSupport
         for (table, columns) in sqlite.columns { #expect(postgres.columns[table] == columns, "\(table)") }
         #expect(postgres.indexes == sqlite.indexes)
         #expect(sqlite.columns["events"]?.count == 21 && sqlite.indexes.contains("outbox_unfinished"))
+        // A schema version names the same tables on both: a SQLite migration needs its PostgreSQL step.
+        #expect(PostgreSQLSchema.currentVersion == Migrations.currentVersion)
     }
 
     /// Every delivery gets its state from the insert itself, a replay is skipped naming the first,

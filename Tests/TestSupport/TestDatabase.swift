@@ -1,4 +1,5 @@
 import Foundation
+import Common
 import PostgreSQL
 
 /// Where a test's store lives. By default a SQLite file in the test's directory; with
@@ -66,4 +67,18 @@ public enum TestDatabase {
     }
 
     fileprivate static func stopAtExit() { shared.stop() }
+}
+
+extension TestDatabase {
+    /// The store at `location(in:name:)`, opened as the programs open it.
+    public static func open(in directory: TemporaryDirectory, name: String = "hubsync.db", syncMode: SyncMode = .normal) throws -> Database {
+        let location = location(in: directory, name: name)
+        guard usesPostgreSQL else { return try Database(path: location, syncMode: syncMode, busyTimeoutMilliseconds: 5000) }
+        return try Database(postgreSQL: location, schema: DatabaseLocation.defaultSchema)
+    }
+
+    /// An event store at `location(in:name:)`.
+    public static func eventStore(in directory: TemporaryDirectory, name: String = "hubsync.db", syncMode: SyncMode = .normal) throws -> EventStore {
+        try EventStore(database: open(in: directory, name: name, syncMode: syncMode))
+    }
 }

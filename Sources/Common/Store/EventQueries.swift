@@ -89,13 +89,15 @@ public final class EventQueries {
         return listings
     }
 
-    /// SQLite's plan for `list`, so that a test can check that no filter scans the table.
+    /// The database's plan for `list`, so that a test can check that no filter scans the table
+    /// or sorts: SQLite's EXPLAIN QUERY PLAN details, or PostgreSQL's EXPLAIN lines.
     public func listQueryPlan(_ filter: EventFilter, limit: Int) throws -> [String] {
         let (sql, values) = try listQuery(filter, limit: limit)
-        let statement = try connection.prepare("EXPLAIN QUERY PLAN " + sql)
+        let sqlite = connection.dialect == .sqlite
+        let statement = try connection.prepare((sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ") + sql)
         try statement.bind(values)
         var details: [String] = []
-        while try statement.step() { details.append(statement.text(3) ?? "") }
+        while try statement.step() { details.append(statement.text(sqlite ? 3 : 0) ?? "") }
         return details
     }
 

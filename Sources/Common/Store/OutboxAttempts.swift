@@ -14,7 +14,7 @@ extension OutboxStore {
                 SELECT id, action, action_version_id, row_number() OVER (PARTITION BY action ORDER BY id) AS position FROM outbox
                 WHERE status IN ('pending', 'retrying') AND attempt_started_at IS NULL
                       AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-            ) WHERE position <= ? ORDER BY id
+            ) AS due WHERE position <= ? ORDER BY id
             """)
         try statement.bind([.text(time.iso8601), .integer(Int64(max(1, perAction)))])
         var items: [(Int64, String, Int64)] = []
