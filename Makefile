@@ -19,10 +19,18 @@ build: deps
 run: build
 	HUBSYNC_BIN_DIR=$(BIN_DIR) PORT=$(PORT) bash scripts/run-dev.sh
 
-# Unit tests and end-to-end tests (real nginx, real FastCGI processes, real SQLite files).
+# Suites about SQLite's own files (modes, WAL, checkpoints, power cuts, a full disk, a deleted
+# file, the sqlite3 shell), and those on PostgreSQL whichever the pass (servers of their own, two
+# hosts, faults, store copy): not run again in the PostgreSQL pass.
+SQLITE_ONLY_SUITES = PowerLossTests|StorageFaultTests|CrashSafetyTests|RunModeTests|CheckpointTests|StateFileTests|EventsAtScaleTests|PostgreSQLTests|FuzzCorpusTests|TwoHostsTests|PostgreSQLFaultTests|StoreCopyTests
+
+# Unit tests and end-to-end tests (real nginx, real FastCGI processes, real SQLite files); then
+# the suites again with every store on a real PostgreSQL server (issue 18).
 test: deps
 	swift build --build-tests
 	HUBSYNC_BIN_DIR=$$(swift build --show-bin-path) swift test --skip-build --no-parallel
+	HUBSYNC_TEST_DB=postgresql HUBSYNC_BIN_DIR=$$(swift build --show-bin-path) \
+	    swift test --skip-build --no-parallel --skip '$(SQLITE_ONLY_SUITES)'
 
 # Performance figures on realistic traffic beside ceilings and a Python peer measured in the same
 # run (bench/run.py); not part of CI.

@@ -18,8 +18,13 @@ public final class Dispatcher: @unchecked Sendable {
     private let lock = ConditionLock()
     private var lanes: [String: [Lane]] = [:]
     private var busy: Set<ObjectIdentifier> = []
-    /// CONCURRENCY of each action version seen (versions never change); the pass's thread alone.
-    private var concurrencyOfVersion: [Int64: Int] = [:]
+    /// CONCURRENCY and TIMEOUT of each action version seen (versions never change); the pass's
+    /// thread alone.
+    private var settingsOfVersion: [Int64: (concurrency: Int, timeoutSeconds: Int)] = [:]
+    /// How long past its TIMEOUT a try of another host's dispatcher is left alone: its process
+    /// group or transfer is ended at the timeout, so a try still open after that (and this margin
+    /// for the hosts' clocks) belongs to a dispatcher that died or lost the database.
+    public static let leaseGraceSeconds: Int64 = 60
 
     public init(_ environment: DispatchEnvironment) throws {
         self.environment = environment
@@ -34,7 +39,7 @@ public final class Dispatcher: @unchecked Sendable {
             let time = environment.now()
             var started = 0
             for item in try store.dueItems(at: time, perAction: ActionFile.maximumConcurrency) {
-                guard let lane = reserveLane(item.action, limit: try concurrency(ofVersion: item.versionID)) else { continue }
+                guard let lane = reserveLane(item.action, limit: try settings(ofVersion: item.versionID).concurrency) else { continue }
                 guard try store.startAttempt(id: item.id, owner: environment.owner.text, at: time) else {
                     release(lane)
                     continue
@@ -78,25 +83,34 @@ public final class Dispatcher: @unchecked Sendable {
         }
     }
 
-    /// The version's CONCURRENCY; 1 when it cannot be opened (its try then fails and says why).
-    private func concurrency(ofVersion id: Int64) throws -> Int {
-        if let known = concurrencyOfVersion[id] { return known }
-        var concurrency = 1
+    /// The version's CONCURRENCY and TIMEOUT; 1 and the default timeout when it cannot be opened
+    /// (its try then fails and says why).
+    private func settings(ofVersion id: Int64) throws -> (concurrency: Int, timeoutSeconds: Int) {
+        if let known = settingsOfVersion[id] { return known }
+        var settings = (concurrency: 1, timeoutSeconds: ActionDefinition.defaultTimeoutSeconds)
         if let version = try store.sealedVersion(id: id),
            let text = try? environment.box.open(version.sealed, associatedData: ActionDefinition.sealingContext(version.name)),
            let action = try? ActionFile.parse(String(decoding: text, as: UTF8.self), path: version.name + ActionFile.fileExtension) {
-            concurrency = action.concurrency
+            settings = (action.concurrency, action.timeoutSeconds)
         }
-        concurrencyOfVersion[id] = concurrency
-        return concurrency
+        settingsOfVersion[id] = settings
+        return settings
     }
 
-    /// Tries whose dispatcher is known to be dead (this host, no such process) are due again.
+    /// Tries left unfinished are due again: those of a dispatcher known to be dead (this host, no
+    /// such process), and those whose lease ran out (started longer ago than the action's TIMEOUT
+    /// and `leaseGraceSeconds`: on another host, the one sign of its dispatcher's death that can be
+    /// read from here).
     private func takeBackAbandonedTries() throws {
+        let now = environment.now()
         for attempt in try store.attemptsInProgress() where attempt.owner != environment.owner.text {
-            guard ProcessIdentity(text: attempt.owner)?.isKnownDead ?? true else { continue }
-            try store.takeBack(id: attempt.id, owner: attempt.owner, at: environment.now())
-            environment.logger.warn("took back a try its dispatcher left unfinished", [("item", .int(Int(attempt.id)))])
+            let identity = ProcessIdentity(text: attempt.owner)
+            let lease = Int64(try settings(ofVersion: attempt.versionID).timeoutSeconds) + Dispatcher.leaseGraceSeconds
+            let leaseRanOut = attempt.startedAt.map { $0.adding(seconds: lease) < now } ?? true
+            guard identity?.isKnownDead ?? true || leaseRanOut else { continue }
+            try store.takeBack(id: attempt.id, owner: attempt.owner, at: now)
+            environment.logger.warn("took back a try its dispatcher left unfinished",
+                                    [("item", .int(Int(attempt.id))), ("owner", .string(attempt.owner)), ("reason", .string(leaseRanOut ? "its lease ran out" : "its process is gone"))])
         }
     }
 }

@@ -12,6 +12,6 @@ struct HubSync: ParsableCommand {
         version: BuildInfo.version,
         subcommands: [
             Init.self, Doctor.self, Secret.self, Integrations.self, JWT.self, Token.self, Events.self, Stats.self, Redeliver.self, Backup.self,
-            BackfillCommand.self, Repos.self, PullRequests.self, Issues.self, Runs.self, Actions.self, Outbox.self, DispatchCommand.self,
+            BackfillCommand.self, Repos.self, PullRequests.self, Issues.self, Runs.self, Actions.self, Outbox.self, DispatchCommand.self, Store.self,
         ])
 }

@@ -78,6 +78,32 @@ import TestSupport
         }
     }
 
+    /// A try that a dispatcher on another host started (a host that cannot be asked whether its
+    /// process lives) is left alone while its lease runs, the action's TIMEOUT and a minute, then
+    /// taken back and run here: a dead host's items are taken over, a live one's never run twice.
+    @Test func anotherHostsTryIsTakenOverOnlyOnceItsLeaseRunsOut() throws {
+        let receiver = try FlakyReceiver(secret: Self.forwardSecret, failFirst: 0, directory: directory.path)
+        let action = "EVENTS=push\nFORWARD_URL=http://127.0.0.1:\(receiver.port)/odoo/github/webhook\n"
+            + "FORWARD_SECRET=\(Self.forwardSecret)\nTIMEOUT=20s\n"
+        try store([("d-0", "push", "{}")], actions: [("odoo", action)])
+        let outbox = try outbox()
+        let id = try #require(try outbox.list(limit: 1).first?.id)
+        #expect(try outbox.startAttempt(id: id, owner: "another-host/4242/17", at: now))
+        let dispatcher = try dispatcher()
+        advance(seconds: 20 + Dispatcher.leaseGraceSeconds - 1)
+        #expect(dispatcher.pass() == 0)
+        #expect(try outbox.item(id: id)?.attemptStartedAt != nil && receiver.tries().isEmpty)
+        advance(seconds: 2)
+        dispatcher.pass()  // takes the try back
+        dispatcher.waitForLanes()
+        dispatcher.pass()
+        dispatcher.waitForLanes()
+        let item = try #require(try outbox.item(id: id))
+        #expect(item.status == .done && item.attempts == 2, "\(item)")
+        #expect(try receiver.tries().map(\.delivery) == ["d-0"])
+        #expect(try outbox.attemptHistory(itemIDs: [id])[id]?.first?.result == "the dispatcher stopped during this try")
+    }
+
     /// FORWARD_SIGNATURE=standard-webhooks: each try carries webhook-id (the delivery, the same on
     /// every try), its own webhook-timestamp and a webhook-signature that the receiver's own
     /// implementation of the specification verifies; no X-Hub-Signature-256.

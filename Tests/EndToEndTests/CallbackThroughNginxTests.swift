@@ -36,7 +36,7 @@ import TestSupport
         // The same URL under the Odoo module's path, for an update of the same installation.
         let update = try get(stack, "/odoo/github/auth/callback?code=code-octocat-2&installation_id=1&setup_action=update")
         #expect(update.status == 200)
-        #expect(try stack.sql("SELECT setup_action, created_at < updated_at OR created_at = updated_at FROM integrations") == "update|1")
+        #expect(try stack.sql("SELECT setup_action, CASE WHEN created_at <= updated_at THEN 1 ELSE 0 END FROM integrations") == "update|1")
         // The stored installation token still had most of its hour: reused, not fetched again.
         #expect((try fake.stats()["installation_tokens"] as? [String: Int])?["1"] == 1)
         // No token, refresh token or secret in the database, the logs or the pages.
@@ -140,8 +140,10 @@ import TestSupport
         #expect(statuses.filter { $0 == 429 }.count >= 10, "\(statuses)")
         #expect(limited?.headers["retry-after"] == "10")
         #expect(limited?.text.contains("Too many requests") == true)
-        // Far fewer code exchanges reached GitHub than requests were sent.
-        #expect(try fake.log().filter { $0["path"] as? String == "/login/oauth/access_token" }.count <= 22)
+        // A refused request never reaches GitHub: code exchanges at most one per request let
+        // through (the bucket refills at 5 a second, so how many get through depends on the run's pace).
+        let exchanges = try fake.log().filter { $0["path"] as? String == "/login/oauth/access_token" }.count
+        #expect(exchanges <= statuses.filter { $0 != 429 }.count && exchanges <= 40 - 10, "\(exchanges) exchanges for \(statuses)")
     }
 
     @Test func theInstallLinkIsBoundToTheBrowserThatStartedIt() throws {

@@ -33,7 +33,7 @@ import Testing
         let second = try stack.deliver(event: "ping", body: Array(#"{"zen":"second"}"#.utf8), id: id)
         #expect(second.status == 200)
         #expect(second.json?["status"] as? String == "duplicate")
-        #expect(try stack.sql("SELECT count(*), hex(body) FROM events WHERE delivery_id = '\(id)'") == "1|" + hex(first))
+        #expect(try stack.sql("SELECT hex(body) FROM events WHERE delivery_id = '\(id)'") == hex(first))  // one row, the first body
     }
 
     @Test func aRedeliveryOfAFailedEventRunsItsHandlersAgain() throws {

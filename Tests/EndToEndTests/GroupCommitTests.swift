@@ -27,7 +27,7 @@ import Testing
         let lost = acknowledged.filter { !stored.contains($0) }
         #expect(lost.isEmpty, "acknowledged but not stored: \(lost.prefix(5))")
         #expect(try stack.sql("SELECT count(DISTINCT hex(body)) FROM events WHERE event = 'push'") == "1")
-        #expect(try stack.sql("PRAGMA integrity_check") == "ok")
+        #expect(try stack.integrityCheck() == "ok")
 
         // The surviving workers report how many writes shared a commit.
         stack.stopProgram()

@@ -126,7 +126,7 @@ import TestSupport
         print("hostile input corpus (webhook): \(passed) of \(HostileInputTests.corpus.webhook.count) cases as expected")
         #expect(Set(stack.workerPIDs()) == workers, "a worker died and was replaced")
         #expect(!stack.log.contains("worker exited"))
-        #expect(try stack.sql("PRAGMA integrity_check") == "ok")
+        #expect(try stack.integrityCheck() == "ok")
         #expect(try stack.deliver(event: "ping", body: Array(#"{"zen":"still here"}"#.utf8)).status == 200)
     }
 

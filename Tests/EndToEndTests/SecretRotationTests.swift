@@ -52,10 +52,9 @@ import TestSupport
         #expect(list[0]["origin"] as? String == "rotate --github")
         #expect((list[0]["deliveries"] as? Int ?? 0) >= 2 && (list[1]["deliveries"] as? Int ?? 0) >= 2)
         // Neither value is in the database file, the logs or any output.
-        let database = try Data(contentsOf: URL(fileURLWithPath: stack.databasePath))
-            + ((try? Data(contentsOf: URL(fileURLWithPath: stack.databasePath + "-wal"))) ?? Data())
+        let database = try stack.storedBytes()
         for secret in [first, second] {
-            #expect(database.range(of: Data(secret.utf8)) == nil)
+            #expect(database.range(of: Data(secret.utf8)) == nil && database.range(of: Data(hex(Array(secret.utf8)).lowercased().utf8)) == nil)
             #expect(!stack.log.contains(secret))
             #expect(!(try hubsync(["secret", "list"]).stdout.contains(secret)))
         }

@@ -55,15 +55,25 @@ import TestSupport
                 files.append((name, Array(try Data(contentsOf: URL(fileURLWithPath: path)))))
             }
         }
-        #expect(files.contains { $0.0 == "hubsync.db" } && files.contains { $0.0 == "webhook-fcgi.log" } && files.contains { $0.0 == "callback-fcgi.log" })
+        if stack.usesPostgreSQL {
+            // The store is on the server: every row of it, as text (bytea in hex, searched too).
+            let stored = Array(try stack.storedBytes())
+            files.append(("the PostgreSQL store", stored))
+        }
+        #expect(files.contains { $0.0 == (stack.usesPostgreSQL ? "the PostgreSQL store" : "hubsync.db") }
+                && files.contains { $0.0 == "backup.db" } && files.contains { $0.0 == "webhook-fcgi.log" } && files.contains { $0.0 == "callback-fcgi.log" })
         for secret in secrets {
-            for (name, bytes) in files { #expect(bytes.firstRange(of: Array(secret.utf8)) == nil, "\(name) holds a secret in plain text") }
+            let hexOfSecret = Array(hex(Array(secret.utf8)).lowercased().utf8)
+            for (name, bytes) in files {
+                #expect(bytes.firstRange(of: Array(secret.utf8)) == nil && bytes.firstRange(of: hexOfSecret) == nil, "\(name) holds a secret in plain text")
+            }
             for page in pages { #expect(!page.contains(secret)) }
             for output in outputs { #expect(!output.contains(secret)) }
         }
         // Private files and sockets.
         func mode(_ path: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions]) as? Int) ?? -1 }
-        for path in [stack.databasePath, stack.databasePath + "-wal", stack.databasePath + "-shm", keyFile, stack.directory + "/backup.db"] {
+        let databaseFiles = stack.usesPostgreSQL ? [] : [stack.databasePath, stack.databasePath + "-wal", stack.databasePath + "-shm"]
+        for path in databaseFiles + [keyFile, stack.directory + "/backup.db"] {
             #expect(mode(path) == 0o600, "\(path): \(String(mode(path), radix: 8))")
         }
         for socket in [stack.socketPath, stack.directory + "/callback.sock"] {

@@ -40,7 +40,8 @@ import Testing
         let body = try Paths.payload("issues/opened.payload.json")
         try stack.sql("""
             INSERT INTO deliveries (delivery_id, hook_id, event, action, body, content_type, received_at)
-            VALUES ('left-pending', 1, 'issues', 'opened', X'\(hex(body))', 'application/json', '2020-01-01T00:00:00.000Z')
+            VALUES ('left-pending', 1, 'issues', 'opened', \(stack.usesPostgreSQL ? "decode('\(hex(body))', 'hex')" : "X'\(hex(body))'"),
+                    'application/json', '2020-01-01T00:00:00.000Z')
             """)
         let processes = Set(stack.workerPIDs())
         #expect(try eventually(10) { try stack.sql("SELECT status FROM events WHERE delivery_id = 'left-pending'") == "processed" })

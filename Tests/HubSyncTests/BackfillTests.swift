@@ -9,7 +9,7 @@ import TestSupport
 @Suite(.serialized) struct BackfillTests {
     let fake: FakeGitHub
     let directory: TemporaryDirectory
-    var database: String { directory.path + "/hubsync.db" }
+    var database: String { TestDatabase.location(in: directory) }
 
     init() throws {
         fake = try FakeGitHub()
@@ -78,7 +78,7 @@ import TestSupport
         let repositories = try jsonArray(hubsync(["repos", "--json"]).output)
         #expect(repositories.map { "\($0["full_name"] as? String ?? "")@\($0["installation_id"] as? Int ?? 0)" }
                 == ["mallory/evil@66", "octo-org/hello-world@1", "octo-org/widgets@1", "octocat/dotfiles@2"])
-        let live = try MirrorStore(connection: Database(path: database, syncMode: .normal, busyTimeoutMilliseconds: 1000).connection)
+        let live = try MirrorStore(connection: TestDatabase.open(in: directory).connection)
             .liveInstallations()
         #expect(live.map { "\($0.id):\($0.account ?? ""):\($0.status)" } == ["1:octo-org:active", "2:octocat:active", "7:sleepy-org:suspended",
                                                                                "66:mallory:active"])
@@ -87,7 +87,7 @@ import TestSupport
     @Test func newerStateInTheMirrorIsKeptAndLaterDeliveriesWinTies() throws {
         // Before the backfill, webhooks told the mirror about two pull requests: #4 after the REST
         // API's copy was last updated (kept), #2 before it (replaced).
-        let store = try EventStore(path: database, syncMode: .normal, busyTimeoutMilliseconds: 1000)
+        let store = try TestDatabase.eventStore(in: directory)
         func deliver(_ record: PullRequestRecord) throws {
             let id = try store.insert([NewEvent(deliveryID: UUID().uuidString, hookID: 1, event: "pull_request", action: "edited",
                                                 installationID: 1, repository: record.repository, sender: nil, body: Array("{}".utf8),
@@ -182,7 +182,7 @@ import TestSupport
         let again = try hubsync(["backfill", "--per-page", "2"])
         #expect(again.status == 0)
         #expect(again.output.contains("installation 66: no longer installed; recorded as deleted"))
-        let live = try MirrorStore(connection: Database(path: database, syncMode: .normal, busyTimeoutMilliseconds: 1000).connection)
+        let live = try MirrorStore(connection: TestDatabase.open(in: directory).connection)
             .liveInstallations()
         #expect(live.map(\.id) == [1, 2, 7])
 

@@ -8,8 +8,8 @@ import TestSupport
     /// A database with two pull requests, an issue (and a deleted one), a run and a push, each
     /// committed with its event's outcome as the writer does.
     func makeDatabase(_ directory: TemporaryDirectory) throws -> String {
-        let path = directory.path + "/h.db"
-        let store = try EventStore(path: path, syncMode: .normal, busyTimeoutMilliseconds: 1000)
+        let path = TestDatabase.location(in: directory, name: "h.db")
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db")
         let changes: [MirrorChange] = [
             .pullRequest(PullRequestRecord(repository: "octo/hello", number: 1, title: "Merged one", state: "closed", isDraft: false,
                                            isMerged: true, mergedAt: "2026-11-26T10:00:00.000Z", author: "octocat", headRef: "a",
@@ -82,8 +82,8 @@ import TestSupport
     /// or forge a row), while --json keeps the exact text.
     @Test func textOutputCarriesNoTerminalControls() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.path + "/h.db"
-        let store = try EventStore(path: path, syncMode: .normal, busyTimeoutMilliseconds: 1000)
+        let path = TestDatabase.location(in: directory, name: "h.db")
+        let store = try TestDatabase.eventStore(in: directory, name: "h.db")
         let hostile = "Fix \u{1B}]0;pwned\u{07}\u{1B}[2J\u{9B}31m line\nforged row\r\u{202E}txt.exe\u{7F}"
         let changes: [MirrorChange] = [
             .pullRequest(PullRequestRecord(repository: "octo/hello", number: 7, title: hostile, state: "open", isDraft: false,

@@ -12,9 +12,18 @@ public enum TestDatabase {
     /// HUBSYNC_DB for a store in `directory`: the file `name` there, or a new PostgreSQL database
     /// (the same one again for the same directory and name).
     public static func location(in directory: TemporaryDirectory, name: String = "hubsync.db") -> String {
-        guard usesPostgreSQL else { return directory.path + "/" + name }
-        return shared.lock.withLock {
-            let key = directory.path + "/" + name
+        location(sqlitePath: directory.path + "/" + name)
+    }
+
+    /// HUBSYNC_DB for a store at `sqlitePath`, or the PostgreSQL database that stands for it.
+    public static func location(sqlitePath key: String) -> String {
+        usesPostgreSQL ? postgreSQLLocation(key: key) : key
+    }
+
+    /// A PostgreSQL database of its own for `key` (the same one again for the same key), whichever
+    /// pass this is: for the tests that are about PostgreSQL (several hosts on one database).
+    public static func postgreSQLLocation(key: String) -> String {
+        shared.lock.withLock {
             if let known = shared.databases[key] { return known }
             let uri = shared.createDatabase()
             shared.databases[key] = uri
@@ -54,6 +63,7 @@ public enum TestDatabase {
             let name = "test_\(created)"
             do {
                 try PostgreSQLConnection(uri: server.uri()).execute("CREATE DATABASE \(name)")
+                try PostgreSQLConnection(uri: server.uri(database: name)).executeScript(sqliteFunctions)
             } catch {
                 fatalError("cannot create the test database \(name): \(error)")
             }
@@ -82,3 +92,15 @@ extension TestDatabase {
         try EventStore(database: open(in: directory, name: name, syncMode: syncMode))
     }
 }
+
+/// SQLite's functions that the end-to-end tests' SQL uses, for their PostgreSQL pass: created in
+/// the test database's `public` schema (beside the store's own), never in the product's.
+private let sqliteFunctions = """
+    CREATE FUNCTION public.hex(bytea) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT upper(encode($1, ''hex''))';
+    CREATE FUNCTION public.hex(text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT upper(encode(convert_to($1, ''UTF8''), ''hex''))';
+    CREATE FUNCTION public.json_extract(text, text) RETURNS text LANGUAGE sql IMMUTABLE
+        AS 'SELECT $1::jsonb #>> string_to_array(substr($2, 3), ''.'')';
+    CREATE FUNCTION public.group_concat_step(text, text, text) RETURNS text LANGUAGE sql IMMUTABLE
+        AS 'SELECT CASE WHEN $1 IS NULL THEN $2 ELSE $1 || $3 || $2 END';
+    CREATE AGGREGATE public.group_concat(text, text) (SFUNC = public.group_concat_step, STYPE = text);
+    """

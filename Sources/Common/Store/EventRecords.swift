@@ -65,7 +65,7 @@ public enum InsertOutcome: Sendable, Equatable {
 }
 
 /// A stored event as the handlers and the admin see it.
-public struct StoredEvent: Sendable {
+public struct StoredEvent: Sendable, Equatable {
     public var id: Int64
     public var deliveryID: String
     public var hookID: Int64

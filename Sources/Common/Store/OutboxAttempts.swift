@@ -30,15 +30,20 @@ extension OutboxStore {
     }
 
     /// Starts a try of item `id` for `owner`, counting it; false when the item is no longer due
-    /// (cancelled, finished, or taken by another dispatcher).
+    /// (cancelled, finished, or taken by another dispatcher). On PostgreSQL, dispatchers of other
+    /// hosts claim at once: an item another one is claiming is skipped (FOR UPDATE SKIP LOCKED),
+    /// not waited for, and the update's own WHERE refuses one claimed meanwhile.
     public func startAttempt(id: Int64, owner: String, at time: Timestamp) throws -> Bool {
         try write {
-            let before = connection.totalChanges
-            try connection.prepare("""
+            let claimable = "status IN ('pending', 'retrying') AND attempt_started_at IS NULL"
+            let statement = try connection.prepare(connection.dialect == .sqlite ? """
                 UPDATE outbox SET attempt_started_at = ?, attempt_owner = ?, attempts = attempts + 1
-                WHERE id = ? AND status IN ('pending', 'retrying') AND attempt_started_at IS NULL
-                """).run([.text(time.iso8601), .text(owner), .integer(id)])
-            return connection.totalChanges - before == 1
+                WHERE id = ? AND \(claimable)
+                """ : """
+                UPDATE outbox SET attempt_started_at = ?, attempt_owner = ?, attempts = attempts + 1
+                WHERE id = (SELECT id FROM outbox WHERE id = ? AND \(claimable) FOR UPDATE SKIP LOCKED) AND \(claimable)
+                """)
+            return try connection.changes(running: statement, with: [[.text(time.iso8601), .text(owner), .integer(id)]]) == 1
         }
     }
 
@@ -75,13 +80,19 @@ extension OutboxStore {
         }
     }
 
-    /// Tries in progress, with their owners: a dispatcher takes back those of a process that died.
-    public func attemptsInProgress() throws -> [(id: Int64, owner: String)] {
+    /// Tries in progress, with their owners, when they started and the action version they run:
+    /// a dispatcher takes back those of a process that died, or whose lease ran out.
+    public func attemptsInProgress() throws -> [OutboxAttemptInProgress] {
         let statement = try connection.prepare("""
-            SELECT id, attempt_owner FROM outbox WHERE status IN ('pending', 'retrying') AND attempt_started_at IS NOT NULL
+            SELECT id, attempt_owner, attempt_started_at, action_version_id FROM outbox
+            WHERE status IN ('pending', 'retrying') AND attempt_started_at IS NOT NULL
             """)
-        var attempts: [(Int64, String)] = []
-        while try statement.step() { attempts.append((statement.int64(0), statement.text(1) ?? "")) }
+        var attempts: [OutboxAttemptInProgress] = []
+        while try statement.step() {
+            attempts.append(OutboxAttemptInProgress(id: statement.int64(0), owner: statement.text(1) ?? "",
+                                                    startedAt: statement.text(2).flatMap(Timestamp.init(iso8601:)),
+                                                    versionID: statement.int64(3)))
+        }
         return attempts
     }
 
@@ -124,6 +135,14 @@ extension OutboxStore {
         }
         return history
     }
+}
+
+/// A try some dispatcher started and has not ended.
+public struct OutboxAttemptInProgress: Sendable, Equatable {
+    public var id: Int64
+    public var owner: String
+    public var startedAt: Timestamp?
+    public var versionID: Int64
 }
 
 /// A finished try of an outbox item.

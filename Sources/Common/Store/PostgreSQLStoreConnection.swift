@@ -120,6 +120,16 @@ final class PostgreSQLStoreStatement: SQLStatement {
     }
 
     func isNull(_ column: Int32) -> Bool { result?.isNull(row, Int(column)) ?? true }
+    var columnCount: Int32 { Int32(result?.columnTypes.count ?? 0) }
+
+    func value(_ column: Int32) -> SQLValue {
+        guard let result, !result.isNull(row, Int(column)) else { return .null }
+        switch result.columnTypes[Int(column)] {
+        case 20, 21, 23, 16: return .integer(int64(column))
+        case 17: return .blob(blob(column))
+        default: return .text(text(column) ?? "")
+        }
+    }
     func int64(_ column: Int32) -> Int64 { result?.int64(row, Int(column)) ?? 0 }
 
     func text(_ column: Int32) -> String? {

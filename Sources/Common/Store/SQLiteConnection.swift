@@ -220,6 +220,16 @@ public final class SQLiteStatement: SQLStatement {
     }
 
     public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+    public var columnCount: Int32 { sqlite3_column_count(handle) }
+
+    public func value(_ column: Int32) -> SQLValue {
+        switch sqlite3_column_type(handle, column) {
+        case SQLITE_NULL: .null
+        case SQLITE_INTEGER: .integer(int64(column))
+        case SQLITE_BLOB: .blob(blob(column))
+        default: .text(text(column) ?? "")  // text (the schema has no REAL column)
+        }
+    }
     public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
 
     public func text(_ column: Int32) -> String? {

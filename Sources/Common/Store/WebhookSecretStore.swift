@@ -92,7 +92,7 @@ public final class WebhookSecretStore {
     /// deliveries of that window through `deliveries_by_received_at`, newest first).
     public func lastVerified(_ fingerprint: String, since: Timestamp) throws -> String? {
         let statement = try database.connection.prepare("""
-            SELECT received_at FROM deliveries INDEXED BY deliveries_by_received_at
+            SELECT received_at FROM deliveries \(database.connection.indexedBy("deliveries_by_received_at"))
             WHERE received_at >= ? AND secret_fingerprint = ? ORDER BY received_at DESC LIMIT 1
             """)
         try statement.bind([.text(since.iso8601), .text(fingerprint)])

@@ -39,7 +39,7 @@ public enum SQLDialect: Sendable, Equatable {
 }
 
 /// A value bound to a statement parameter.
-public enum SQLValue: Sendable, Equatable {
+public enum SQLValue: Sendable, Hashable {
     case null
     case integer(Int64)
     case text(String)
@@ -59,6 +59,10 @@ public protocol SQLStatement: AnyObject {
     @discardableResult func step() throws -> Bool
     /// Ends this use and drops the bound values.
     func reset()
+    /// Columns of the current row.
+    var columnCount: Int32 { get }
+    /// A column as the database holds it (an integer, text, bytes or NULL).
+    func value(_ column: Int32) -> SQLValue
     func isNull(_ column: Int32) -> Bool
     func int64(_ column: Int32) -> Int64
     func text(_ column: Int32) -> String?
