@@ -16,6 +16,8 @@ access log on, webhook-fcgi in the process layout the systemd unit ships):
   large      1 MiB and 25 MiB deliveries vs `dd conv=fsync` of the same size on the same disk
   growth     intake rate, the events-list query and the console's pages with 0, 1M and 5M rows already stored
   cost       RSS per worker, binary sizes, CGI start-to-answer, instructions per delivery (callgrind)
+  postgresql the realistic intake with the store on PostgreSQL (synchronous_commit on, server on this
+             machine) beside SQLite FULL; BENCH_ONLY=postgresql runs this section alone
 Set BENCH_QUICK=1 for a short run (smaller growth, shorter loads) while developing.
 """
 import datetime, hashlib, hmac, http.client, json, os, re, shutil, signal, socket, statistics, subprocess, sys, time, uuid
@@ -56,6 +58,75 @@ def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def sql(database, query):
+    """Rows of `query` as `a|b` lines: sqlite3 on a file, psql (the store's schema) on a postgresql:// URI."""
+    if database.startswith("postgres"):
+        command = ["psql", "-X", "-q", "-A", "-t", "-F", "|", "-d", database, "-c", "SET search_path TO hubsync", "-c", query]
+    else:
+        command = ["sqlite3", "-cmd", ".timeout 10000", database, query]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
+class PostgreSQL:
+    """A PostgreSQL server of the bench's own (Debian's package), as tests start one: initdb into
+    var/bench/postgresql as `nobody` (the server refuses root), loopback only, durable settings as
+    shipped by Debian (fsync on, synchronous_commit on), shared_buffers as Debian's default cluster."""
+
+    def __init__(self):
+        versions = sorted(int(v) for v in os.listdir("/usr/lib/postgresql") if v.isdigit())
+        self.bin = f"/usr/lib/postgresql/{versions[-1]}/bin"
+        self.dir = os.path.join(RUN, "postgresql")
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(os.path.join(self.dir, "run"))
+        as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"] if os.getuid() == 0 else []
+        if as_nobody:
+            os.chmod(RUN, 0o755)
+            os.chmod(self.dir, 0o755)
+            subprocess.run(["chown", "-R", "nobody:nogroup", self.dir], check=True)
+        subprocess.run(as_nobody + [f"{self.bin}/initdb", "-D", os.path.join(self.dir, "data"), "-U", "hubsync", "-A", "trust",
+                                    "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
+        self.port = free_port()
+        self.log = open(os.path.join(RUN, "postgresql.log"), "w")
+        self.process = subprocess.Popen(as_nobody + [f"{self.bin}/postgres", "-D", os.path.join(self.dir, "data"), "-p", str(self.port),
+                                                     "-h", "127.0.0.1", "-k", os.path.join(self.dir, "run"), "-c", "fsync=on",
+                                                     "-c", "synchronous_commit=on", "-c", "shared_buffers=128MB", "-c", "max_connections=200"],
+                                        stdout=self.log, stderr=self.log)
+        assert wait_for(lambda: subprocess.run([f"{self.bin}/pg_isready", "-q", "-h", "127.0.0.1", "-p", str(self.port)]).returncode == 0, 30), \
+            "PostgreSQL did not start"
+        self.databases = 0
+
+    def new_database(self):
+        self.databases += 1
+        name = f"bench_{self.databases}"
+        subprocess.run(["psql", "-X", "-q", "-d", f"postgresql://hubsync@127.0.0.1:{self.port}/postgres", "-c", f"CREATE DATABASE {name}"],
+                       check=True, capture_output=True)
+        return f"postgresql://hubsync@127.0.0.1:{self.port}/{name}"
+
+    def cpu_seconds(self):
+        """CPU time of the server's processes (the postmaster's children: one per connection, and its own workers)."""
+        # The postmaster's own (its reaped children's time included: a connection's backend ends
+        # with the connection) and its live children's.
+        total = 0
+        try:
+            with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as children:
+                pids = [int(pid) for pid in children.read().split()]
+        except OSError:
+            pids = []
+        for pid in [self.process.pid] + pids:
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])  # with exited children's
+            except OSError:
+                pass
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def stop(self):
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=60)
+        self.log.close()
 
 
 def wait_for(condition, seconds=10):
@@ -118,17 +189,12 @@ class Stack:
         return sizes
 
     def stored(self, prefix):
-        output = subprocess.run(["sqlite3", "-cmd", ".timeout 10000", self.database,
-                                 f"SELECT count(*), count(DISTINCT delivery_id) FROM events WHERE delivery_id LIKE '{prefix}%'"],
-                                capture_output=True, text=True, check=True).stdout.strip()
+        output = sql(self.database, f"SELECT count(*), count(DISTINCT delivery_id) FROM events WHERE delivery_id LIKE '{prefix}%'")
         total, distinct = (int(x) for x in output.split("|"))
         return total, distinct
 
     def stored_ids(self, prefix):
-        output = subprocess.run(["sqlite3", "-cmd", ".timeout 10000", self.database,
-                                 f"SELECT delivery_id FROM events WHERE delivery_id LIKE '{prefix}%'"],
-                                capture_output=True, text=True, check=True).stdout
-        return output.split()
+        return sql(self.database, f"SELECT delivery_id FROM events WHERE delivery_id LIKE '{prefix}%'").split()
 
     def cpu_seconds(self):
         """CPU time of the supervisor and its children (workers, event runner) so far."""
@@ -143,20 +209,13 @@ class Stack:
         return total / os.sysconf("SC_CLK_TCK")
 
     def unfinished_events(self):
-        output = subprocess.run(["sqlite3", "-cmd", ".timeout 10000", self.database,
-                                 "SELECT count(*) FROM event_states WHERE status = 'pending'"],
-                                capture_output=True, text=True, check=True).stdout.strip()
-        return int(output)
+        return int(sql(self.database, "SELECT count(*) FROM event_states WHERE status = 'pending'"))
 
     def all_delivery_ids(self, after_row=0):
-        output = subprocess.run(["sqlite3", "-cmd", ".timeout 10000", self.database, f"SELECT delivery_id FROM deliveries WHERE id > {after_row}"],
-                                capture_output=True, text=True, check=True).stdout
-        return output.split()
+        return sql(self.database, f"SELECT delivery_id FROM deliveries WHERE id > {after_row}").split()
 
     def last_row(self):
-        output = subprocess.run(["sqlite3", "-cmd", ".timeout 10000", self.database, "SELECT coalesce(max(id), 0) FROM deliveries"],
-                                capture_output=True, text=True, check=True).stdout
-        return int(output.strip())
+        return int(sql(self.database, "SELECT coalesce(max(id), 0) FROM deliveries"))
 
     def stop(self):
         self.program.send_signal(signal.SIGTERM)
@@ -315,9 +374,8 @@ def intake_run(name, sync, connections, seconds=LOAD_SECONDS, database=None, wor
     stored_ids = stack.all_delivery_ids(after_row=first_row)
     figures.update(stored=len(stored_ids), distinct=len(set(stored_ids)), idle_rss=idle, after_rss=after,
                    acknowledged_ids=len(acknowledged), lost=len(acknowledged - set(stored_ids)))
-    figures["outbox_items"] = int(subprocess.run(["sqlite3", "-cmd", ".timeout 10000", stack.database, "SELECT count(*) FROM outbox"],
-                                                 capture_output=True, text=True, check=True).stdout or 0)
-    if traffic and first_row == 0:
+    figures["outbox_items"] = int(sql(stack.database, "SELECT count(*) FROM outbox") or 0)
+    if traffic and first_row == 0 and not stack.database.startswith("postgres"):
         subprocess.run(["sqlite3", stack.database, "PRAGMA wal_checkpoint(TRUNCATE)"], check=True, capture_output=True)
         figures["bytes_per_delivery"] = os.path.getsize(stack.database) / max(1, len(stored_ids))
     return figures
@@ -377,6 +435,10 @@ def peer_run(name, connections, seconds=LOAD_SECONDS):
 def main():
     shutil.rmtree(RUN, ignore_errors=True)  # every figure from this run's own files
     os.makedirs(RUN)
+    if os.environ.get("BENCH_ONLY") == "postgresql":
+        postgresql_intake()
+        report()
+        return
     log(f"release binaries in {BIN}; {WORKERS} worker process(es) x {THREADS} threads; {LOAD_SECONDS} s per load")
 
     # Ceilings -------------------------------------------------------------------------------
@@ -459,6 +521,9 @@ def main():
             figures["rate"] / layouts[WORKERS]["rate"], "shipped is fastest" if workers == WORKERS else "",
             (fastest == WORKERS or layouts[WORKERS]["rate"] >= 0.97 * layouts[fastest]["rate"]) if workers == WORKERS else None)
 
+    # PostgreSQL: the same intake on a shared database (issue 18) --------------------------------
+    postgresql_intake(best_full)
+
     # Actions: the outbox items written in each delivery's commit ----------------------------------
     log("actions: intake with three actions configured, against none, alternately")
     action_env = actions_configuration()
@@ -522,6 +587,45 @@ def main():
     # Cost -----------------------------------------------------------------------------------
     cost(results)
     report()
+
+
+def postgresql_intake(sqlite_full=None):
+    """Issue 18: durable intake with the store on PostgreSQL (synchronous_commit on, the server on
+    this machine), the same realistic traffic and process layout, beside SQLite FULL measured in
+    the same run (given, or measured here when this section runs alone: BENCH_ONLY=postgresql)."""
+    if sqlite_full is None:
+        runs = []
+        for connections in (16, 32, 64):
+            log(f"postgresql: SQLite FULL beside it, {connections} connections")
+            runs.append(intake_run(f"pg-beside-sqlite-{connections}", "full", connections))
+            runs[-1]["connections"] = connections
+        sqlite_full = max(runs, key=lambda f: f["rate"])
+    server = PostgreSQL()
+    try:
+        runs = []
+        for connections in (16, 32, 64):
+            log(f"postgresql: intake, {connections} connections, realistic traffic")
+            server_cpu = server.cpu_seconds()
+            runs.append(intake_run(f"postgresql-{connections}", "full", connections, database=server.new_database()))
+            runs[-1]["connections"] = connections
+            runs[-1]["server_cpu_s"] = server.cpu_seconds() - server_cpu
+    finally:
+        server.stop()
+    best = max(runs, key=lambda f: f["rate"])
+    ratio = best["rate"] / sqlite_full["rate"]
+    add("postgresql", f"durable intake on PostgreSQL (synchronous_commit on, same machine), maximum rate ({int(best['connections'])} connections)",
+        best["rate"], "deliveries/s", f"SQLite FULL, same run ({sqlite_full['rate']:,.0f}/s)", ratio, ">= 50%", ratio >= 0.5)
+    add("postgresql", "  each: " + ", ".join(f"{int(f['connections'])} conn. {f['rate']:,.0f}/s" for f in runs), "", "")
+    add("postgresql", "  latency p50 / p99 / max (PostgreSQL, maximum rate)",
+        f"{best['p50_us'] / 1000:.1f} / {best['p99_us'] / 1000:.1f} / {best['max_us'] / 1000:.1f}", "ms")
+    add("postgresql", "  acknowledged / stored / lost / duplicates (PostgreSQL, maximum rate)",
+        f"{best['acknowledged_ids']} / {best['stored']} / {best['lost']} / {best['stored'] - best['distinct']}", "", "", None, "lost = 0",
+        best["lost"] == 0 and best["stored"] == best["distinct"])
+    add("postgresql", f"  handlers' work finished {best['drain_s']:.1f} s after the load; unfinished (PostgreSQL)",
+        int(best["unfinished"]), "events", "", None, "0", best["unfinished"] == 0)
+    stored = max(1, best["stored"])
+    add("postgresql", "  CPU per delivery: our processes / the PostgreSQL server's (intake and handlers)",
+        f"{best['cpu_s'] / stored * 1e6:.0f} / {best['server_cpu_s'] / stored * 1e6:.0f}", "us")
 
 
 def large_bodies(_ceiling):

@@ -56,6 +56,29 @@ public final class PostgreSQLConnection {
         return PostgreSQLConnection.copy(result)
     }
 
+    /// Prepares `sql` on the server under `name`, with its parameters' types as `parameters`
+    /// have them (a NULL's type is left to the server): parsed and planned once, then run by
+    /// `executePrepared` as often as wanted in this session.
+    public func prepare(name: String, sql: String, typedAs parameters: [PostgreSQLValue]) throws(PostgreSQLError) {
+        let types = EncodedParameters(parameters).types
+        guard let result = PQprepare(connection, name, sql, Int32(types.count), types) else { throw connectionError() }
+        defer { PQclear(result) }
+        try check(result)
+    }
+
+    /// Runs the statement prepared as `name` with `parameters` (in binary, of the types it was
+    /// prepared with, or NULL).
+    public func executePrepared(name: String, _ parameters: [PostgreSQLValue]) throws(PostgreSQLError) -> PostgreSQLResult {
+        let encoded = EncodedParameters(parameters)
+        let result = withPointers(to: encoded.buffers) { pointers in
+            PQexecPrepared(connection, name, Int32(parameters.count), pointers, encoded.lengths, encoded.formats, 1)
+        }
+        guard let result else { throw connectionError() }
+        defer { PQclear(result) }
+        try check(result)
+        return PostgreSQLConnection.copy(result)
+    }
+
     /// Sends every statement, then waits once: a batch in one round trip (libpq's pipeline mode).
     /// The statements run in order, each in its own implicit transaction unless the batch begins
     /// with BEGIN and ends with COMMIT; after a failure the server skips the rest up to the end of

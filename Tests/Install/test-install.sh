@@ -51,11 +51,13 @@ lacks_group() {  # a running program (the start of its command line), the root's
 }
 
 # -- A clean Debian 12 root, cached: only what the package's Depends and the test need -----------------
-base="$cache/bookworm-$arch.tar"
+# libpq5: the PostgreSQL client library the programs load (whether or not HUBSYNC_DB names a server).
+packages=nginx-light,sqlite3,adduser,init-system-helpers,libssl3,libcurl4,libpq5,ca-certificates
+base="$cache/bookworm-$arch-$(printf %s "$packages" | md5sum | cut -c1-8).tar"
 if [ ! -f "$base" ]; then
     step "debootstrap a clean Debian 12 root (cached in $base)"
     rm -rf "$cache/bootstrap"
-    debootstrap --variant=minbase --include=nginx-light,sqlite3,adduser,init-system-helpers,libssl3,libcurl4,ca-certificates \
+    debootstrap --variant=minbase --include="$packages" \
         bookworm "$cache/bootstrap" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 \
         || { tail -20 "$cache/debootstrap.log"; exit 1; }
     tar -C "$cache/bootstrap" -cf "$base.tmp" . && mv "$base.tmp" "$base"
@@ -74,6 +76,9 @@ cleanup() {
     umount "$root/proc" 2>/dev/null || umount -l "$root/proc" 2>/dev/null || true
 }
 trap cleanup EXIT
+
+step "the package's dependencies"
+check "the package depends on libpq5 (PostgreSQL's client, through dpkg-shlibdeps)" sh -c "dpkg-deb -f '$deb' Depends | grep -q 'libpq5'"
 
 step "the root has no Swift toolchain"
 check "no swift or swiftc on the root's PATH" in_root sh -c '! command -v swift && ! command -v swiftc'

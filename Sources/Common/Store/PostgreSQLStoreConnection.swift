@@ -37,12 +37,49 @@ public final class PostgreSQLStoreConnection: SQLConnection {
         }
     }
 
+    /// Statements prepared on the server in this session, by SQL and parameter kinds: parsing and
+    /// planning each run was a large part of the server's CPU under make bench's intake. Bounded,
+    /// since the admin's queries are built from their filters; past the bound, statements run
+    /// unprepared.
+    private var prepared: [PreparedKey: String] = [:]
+    static let preparedLimit = 400
+
+    private struct PreparedKey: Hashable {
+        var sql: String
+        /// Each parameter's kind; a NULL's kind is left to the server.
+        var kinds: [UInt8]
+    }
+
     /// Runs one statement, counting the rows it changed.
     func run(_ sql: String, _ values: [SQLValue]) throws -> PostgreSQLResult {
-        let result = try connection.execute(sql, values.map(\.postgreSQL))
+        let parameters = values.map(\.postgreSQL)
+        let result: PostgreSQLResult
+        if let name = try preparedName(sql, values, parameters) {
+            result = try connection.executePrepared(name: name, parameters)
+        } else {
+            result = try connection.execute(sql, parameters)
+        }
         totalChanges += result.affectedRows
         lastStatementChanges = result.affectedRows
         return result
+    }
+
+    /// The name of a statement prepared for `sql` that takes `values`: one prepared with the same
+    /// kinds (a NULL goes with any kind), or a new one; nil past the bound, or inside a transaction
+    /// that failed (where only a rollback is taken).
+    private func preparedName(_ sql: String, _ values: [SQLValue], _ parameters: [PostgreSQLValue]) throws -> String? {
+        let kinds = values.map(\.kind)
+        if let name = prepared[PreparedKey(sql: sql, kinds: kinds)] { return name }
+        if kinds.contains(0), let match = prepared.first(where: { key, _ in
+            key.sql == sql && key.kinds.count == kinds.count && zip(key.kinds, kinds).allSatisfy { $1 == 0 || $0 == $1 }
+        }) {
+            return match.value
+        }
+        guard prepared.count < PostgreSQLStoreConnection.preparedLimit, connection.transactionStatus != .failed else { return nil }
+        let name = "hubsync_\(prepared.count + 1)"
+        try connection.prepare(name: name, sql: sql, typedAs: parameters)
+        prepared[PreparedKey(sql: sql, kinds: kinds)] = name
+        return name
     }
 
     /// SQL with `?` parameters numbered as PostgreSQL wants them (`$1`, `$2`, ...). A `?` inside a
@@ -143,6 +180,16 @@ final class PostgreSQLStoreStatement: SQLStatement {
 }
 
 extension SQLValue {
+    /// 0 for NULL, then integer, text, bytes.
+    var kind: UInt8 {
+        switch self {
+        case .null: 0
+        case .integer: 1
+        case .text: 2
+        case .blob: 3
+        }
+    }
+
     var postgreSQL: PostgreSQLValue {
         switch self {
         case .null: .null
