@@ -164,6 +164,10 @@ class Stack:
         assert wait_for(self.answers), "nginx did not start"
         # The request workers and, unless trivial, the event runner's background process.
         assert wait_for(lambda: len(self.worker_pids()) == workers + (0 if trivial else 1)), "workers did not start"
+        if self.database.startswith("postgres") and not trivial:
+            # The event runner creates the schema as it starts; the figures read the tables at once.
+            assert wait_for(lambda: sql(self.database, "SELECT to_regclass('hubsync.deliveries') IS NOT NULL") == "t", 30), \
+                "webhook-fcgi did not create the schema"
 
     def answers(self):
         try:

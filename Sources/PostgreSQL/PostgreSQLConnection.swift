@@ -85,13 +85,31 @@ public final class PostgreSQLConnection {
     /// the batch, a transaction the batch began is rolled back, and the failure is thrown.
     @discardableResult
     public func pipeline(_ statements: [(sql: String, parameters: [PostgreSQLValue])]) throws(PostgreSQLError) -> [PostgreSQLResult] {
+        try pipeline(statements.map { (statement: .sql($0.sql), parameters: $0.parameters) })
+    }
+
+    /// A statement of a pipeline: SQL, or the name of one prepared in this session.
+    public enum PipelineStatement: Sendable {
+        case sql(String)
+        case prepared(String)
+    }
+
+    /// `pipeline` with statements prepared beforehand (`prepare(name:sql:typedAs:)`) or not. A
+    /// failure's `failedStatement` is the index of the statement that failed.
+    @discardableResult
+    public func pipeline(_ statements: [(statement: PipelineStatement, parameters: [PostgreSQLValue])]) throws(PostgreSQLError) -> [PostgreSQLResult] {
         guard PQenterPipelineMode(connection) == 1 else { throw connectionError() }
         defer { _ = PQexitPipelineMode(connection) }
         for statement in statements {
             let encoded = EncodedParameters(statement.parameters)
             let sent = withPointers(to: encoded.buffers) { pointers in
-                PQsendQueryParams(connection, statement.sql, Int32(statement.parameters.count), encoded.types, pointers,
-                                  encoded.lengths, encoded.formats, 1)
+                switch statement.statement {
+                case .sql(let sql):
+                    PQsendQueryParams(connection, sql, Int32(statement.parameters.count), encoded.types, pointers,
+                                      encoded.lengths, encoded.formats, 1)
+                case .prepared(let name):
+                    PQsendQueryPrepared(connection, name, Int32(statement.parameters.count), pointers, encoded.lengths, encoded.formats, 1)
+                }
             }
             guard sent == 1 else { throw connectionError() }
         }
@@ -111,7 +129,14 @@ public final class PostgreSQLConnection {
             let status = PQresultStatus(result)
             if status == PGRES_PIPELINE_SYNC { break }
             if status == PGRES_PIPELINE_ABORTED { continue }  // skipped after an earlier failure
-            do { try check(result) } catch { failure = failure ?? error }
+            do {
+                try check(result)
+            } catch {
+                if failure == nil {
+                    failure = error
+                    failure?.failedStatement = results.count  // the statements before it each gave a result
+                }
+            }
             if failure == nil { results.append(PostgreSQLConnection.copy(result)) }
         }
         if let failure {

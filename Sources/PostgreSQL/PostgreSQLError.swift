@@ -6,6 +6,8 @@ public struct PostgreSQLError: Error, Equatable, CustomStringConvertible {
     public var message: String
     /// The connection is gone (refused, reset, the server stopped): reconnecting may help.
     public var connectionLost: Bool
+    /// In a pipeline, the index of the statement that failed.
+    public var failedStatement: Int?
 
     public init(sqlState: String? = nil, message: String, connectionLost: Bool = false) {
         self.sqlState = sqlState

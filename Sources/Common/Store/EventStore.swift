@@ -1,3 +1,5 @@
+import PostgreSQL
+
 /// Deliveries and their states (the `events` view): every SQL statement that touches them lives
 /// in this type, so that a different store (PostgreSQL) means one new type, not a hunt through
 /// handlers.
@@ -25,6 +27,22 @@ public final class EventStore {
         received_at, status, attempts, error, processed_at, summary, next_attempt_at, deaths, target_type, target_id
         """
 
+    static let insertSQL = """
+        INSERT INTO deliveries (delivery_id, hook_id, event, action, installation_id, repository, sender, body,
+                                content_type, target_type, target_id, received_at, secret_fingerprint, signature)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (delivery_id, hook_id) DO NOTHING
+        RETURNING id
+        """
+    static let findSQL = "SELECT id, status FROM events WHERE delivery_id = ? AND hook_id = ?"
+    /// After the insert trigger made the state `pending` (a replay it made `skipped` keeps its reason).
+    static let skipSQL = "UPDATE event_states SET status = 'skipped', processed_at = ? WHERE event_id = ? AND status = 'pending'"
+    /// An outbox item, unless the insert trigger found the delivery a replay (a state with its reason).
+    static let enqueueUnlessReplaySQL = """
+        INSERT INTO outbox (event_id, action, action_version_id, created_at)
+        SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM event_states WHERE event_id = ? AND error IS NOT NULL)
+        """
+
     /// Opens the database, sets the pragmas and brings the schema up to date.
     public convenience init(path: String, syncMode: SyncMode, busyTimeoutMilliseconds: Int, defersSync: Bool = false,
                             handsOverCheckpoints: Bool = false) throws {
@@ -40,18 +58,9 @@ public final class EventStore {
         let connection = database.connection
         mirror = MirrorStore(connection: connection)
         outbox = try OutboxStore(connection: connection, database: nil)
-        insertStatement = try connection.prepare("""
-            INSERT INTO deliveries (delivery_id, hook_id, event, action, installation_id, repository, sender, body,
-                                    content_type, target_type, target_id, received_at, secret_fingerprint, signature)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (delivery_id, hook_id) DO NOTHING
-            RETURNING id
-            """)
-        findStatement = try connection.prepare("SELECT id, status FROM events WHERE delivery_id = ? AND hook_id = ?")
-        // After the insert trigger made the state `pending` (a replay it made `skipped` keeps its reason).
-        skipStatement = try connection.prepare("""
-            UPDATE event_states SET status = 'skipped', processed_at = ? WHERE event_id = ? AND status = 'pending'
-            """)
+        insertStatement = try connection.prepare(EventStore.insertSQL)
+        findStatement = try connection.prepare(EventStore.findSQL)
+        skipStatement = try connection.prepare(EventStore.skipSQL)
         // An attempt the event runner claimed was counted when it started; an outcome with no claim
         // (`hubsync events reprocess`) counts its own.
         outcomeStatement = try connection.prepare("""
@@ -112,14 +121,81 @@ public final class EventStore {
     /// A delivery already stored is left as it was, including its first body: GitHub reuses the
     /// delivery GUID on redelivery (docs/github-protocol.md, section 4).
     public func commit(_ items: [WriteItem]) throws -> [WriteResult] {
+        let pipelined = pipelinedDeliveries(items)
         var failedBefore: [Int: any Error] = [:]
         while true {
             do {
+                if let (connection, events) = pipelined { return try insertPipelined(events, on: connection, failing: failedBefore) }
                 return try commitOnce(items, failing: failedBefore)
             } catch let failure as ItemFailure where failedBefore[failure.index] == nil {
                 failedBefore[failure.index] = failure.cause
             }
         }
+    }
+
+    /// The intake's batches on PostgreSQL: deliveries only, whose actions' versions are known. Those
+    /// go in two round trips (`insertPipelined`) instead of one per statement.
+    private func pipelinedDeliveries(_ items: [WriteItem]) -> (PostgreSQLStoreConnection, [NewEvent])? {
+        guard let connection = connection as? PostgreSQLStoreConnection else { return nil }
+        var events: [NewEvent] = []
+        for item in items {
+            guard case .insert(let event) = item, event.actions.allSatisfy({ outbox.committedVersionID(of: $0) != nil }) else { return nil }
+            events.append(event)
+        }
+        return (connection, events)
+    }
+
+    /// A batch of deliveries in two round trips of libpq's pipeline mode: BEGIN and every INSERT
+    /// at once; then, with the ids they returned, each new delivery's skip and outbox items, the
+    /// stored rows of those already there (duplicates), and COMMIT, at once. Each round trip costs
+    /// both processes a wake-up and the server a context switch, which on make bench's two cores
+    /// was the limit. A delivery whose INSERT fails is reported alone (the batch is applied
+    /// again without it); a failure after the inserts fails the batch, as on SQLite.
+    private func insertPipelined(_ events: [NewEvent], on connection: PostgreSQLStoreConnection,
+                                 failing failedBefore: [Int: any Error]) throws -> [WriteResult] {
+        let live = events.indices.filter { failedBefore[$0] == nil }
+        var results = events.indices.map { index in failedBefore[index].map { WriteResult.failed($0) } }
+        guard !live.isEmpty else { return results.map { $0! } }
+        let inserted: [[[SQLValue]]]
+        do {
+            inserted = try connection.pipeline([("BEGIN", [])] + live.map { (EventStore.insertSQL, insertValues(events[$0])) })
+        } catch let error as PostgreSQLError where !isTransientStorageFault(error) && (error.failedStatement ?? 0) >= 1 {
+            throw ItemFailure(index: live[error.failedStatement! - 1], cause: error)
+        }
+        var second: [(sql: String, values: [SQLValue])] = []
+        var lookups: [(index: Int, statement: Int)] = []
+        for (position, index) in live.enumerated() {
+            let event = events[index]
+            guard let row = inserted[position + 1].first, case .integer(let id) = row[0] else {
+                lookups.append((index, second.count))
+                second.append((EventStore.findSQL, [.text(event.deliveryID), .integer(event.hookID)]))
+                continue
+            }
+            results[index] = .inserted(.stored(id: id))
+            if !event.hasHandler { second.append((EventStore.skipSQL, [.text(event.receivedAt.iso8601), .integer(id)])) }
+            for action in event.actions {
+                second.append((EventStore.enqueueUnlessReplaySQL, [.integer(id), .text(action.name), .integer(outbox.committedVersionID(of: action)!),
+                                                                   .text(event.receivedAt.iso8601), .integer(id)]))
+            }
+        }
+        second.append(("COMMIT", []))
+        let found: [[[SQLValue]]]
+        do {
+            found = try connection.pipeline(second)
+        } catch {
+            // The pipeline rolls back what it began; a failure before it (preparing a statement)
+            // leaves phase one's transaction open: nothing of the batch may be committed later.
+            if connection.transactionState != .none { try? connection.execute("ROLLBACK") }
+            throw isTransientStorageFault(error) ? error : BatchFailure(cause: error)
+        }
+        for (index, statement) in lookups {
+            guard let row = found[statement].first, case .integer(let id) = row[0] else {
+                throw BatchFailure(cause: PostgreSQLError(message: "conflicting row not found"))
+            }
+            let status = if case .text(let text) = row[1] { EventStatus(rawValue: text) ?? .pending } else { EventStatus.pending }
+            results[index] = .inserted(.duplicate(id: id, status: status))
+        }
+        return results.map { $0! }
     }
 
     private func commitOnce(_ items: [WriteItem], failing failedBefore: [Int: any Error]) throws -> [WriteResult] {
@@ -208,13 +284,7 @@ public final class EventStore {
     }
 
     private func insertOne(_ event: NewEvent) throws -> InsertOutcome {
-        let insertedID: Int64? = try insertStatement.withBindings([
-            .text(event.deliveryID), .integer(event.hookID), .text(event.event), optionalText(event.action),
-            optionalInteger(event.installationID), optionalText(event.repository), optionalText(event.sender),
-            .blob(event.body), .text(event.contentType), optionalText(event.targetType),
-            optionalInteger(event.targetID), .text(event.receivedAt.iso8601), optionalText(event.secretFingerprint),
-            event.signature.map { .blob($0) } ?? .null,
-        ]) {
+        let insertedID: Int64? = try insertStatement.withBindings(insertValues(event)) {
             try insertStatement.step() ? insertStatement.int64(0) : nil
         }
         if let insertedID {
@@ -237,6 +307,16 @@ public final class EventStore {
             throw SQLiteError(code: 1, message: "conflicting row not found", sql: findStatement.sql)
         }
         return .duplicate(id: findStatement.int64(0), status: EventStatus(rawValue: findStatement.text(1) ?? "") ?? .pending)
+    }
+
+    private func insertValues(_ event: NewEvent) -> [SQLValue] {
+        [
+            .text(event.deliveryID), .integer(event.hookID), .text(event.event), optionalText(event.action),
+            optionalInteger(event.installationID), optionalText(event.repository), optionalText(event.sender),
+            .blob(event.body), .text(event.contentType), optionalText(event.targetType),
+            optionalInteger(event.targetID), .text(event.receivedAt.iso8601), optionalText(event.secretFingerprint),
+            event.signature.map { .blob($0) } ?? .null,
+        ]
     }
 
     /// Records what the handlers made of event `id`, and counts the attempt.

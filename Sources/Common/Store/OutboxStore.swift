@@ -61,6 +61,9 @@ public final class OutboxStore {
         return id
     }
 
+    /// The id of a version known to be committed, without asking the database; nil when new.
+    func committedVersionID(of action: QueuedAction) -> Int64? { committedVersionIDs[action.digest] }
+
     /// Called by EventStore when the transaction that queued items ends: the versions it stored are
     /// known from then on only if it committed.
     func transactionEnded(committed: Bool) {

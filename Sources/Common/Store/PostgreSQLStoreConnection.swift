@@ -64,6 +64,27 @@ public final class PostgreSQLStoreConnection: SQLConnection {
         return result
     }
 
+    /// Runs `statements` (written with `?`) in one round trip, libpq's pipeline mode, each prepared
+    /// first if it is not yet; returns each one's rows. A failure rolls back a transaction the
+    /// statements began, and its `failedStatement` says which one failed.
+    func pipeline(_ statements: [(sql: String, values: [SQLValue])]) throws -> [[[SQLValue]]] {
+        var entries: [(statement: PostgreSQLConnection.PipelineStatement, parameters: [PostgreSQLValue])] = []
+        for (sql, values) in statements {
+            let numbered = numberedSQL[sql] ?? PostgreSQLStoreConnection.numberingParameters(sql)
+            numberedSQL[sql] = numbered
+            let parameters = values.map(\.postgreSQL)
+            let name = values.isEmpty ? nil : try preparedName(numbered, values, parameters)
+            entries.append((name.map { .prepared($0) } ?? .sql(numbered), parameters))
+        }
+        let results = try connection.pipeline(entries)
+        return results.map { result in
+            totalChanges += result.affectedRows
+            return (0..<result.count).map { row in (0..<result.columnTypes.count).map { result.value(row, $0) } }
+        }
+    }
+
+    private var numberedSQL: [String: String] = [:]
+
     /// The name of a statement prepared for `sql` that takes `values`: one prepared with the same
     /// kinds (a NULL goes with any kind), or a new one; nil past the bound, or inside a transaction
     /// that failed (where only a rollback is taken).
@@ -159,14 +180,7 @@ final class PostgreSQLStoreStatement: SQLStatement {
     func isNull(_ column: Int32) -> Bool { result?.isNull(row, Int(column)) ?? true }
     var columnCount: Int32 { Int32(result?.columnTypes.count ?? 0) }
 
-    func value(_ column: Int32) -> SQLValue {
-        guard let result, !result.isNull(row, Int(column)) else { return .null }
-        switch result.columnTypes[Int(column)] {
-        case 20, 21, 23, 16: return .integer(int64(column))
-        case 17: return .blob(blob(column))
-        default: return .text(text(column) ?? "")
-        }
-    }
+    func value(_ column: Int32) -> SQLValue { result?.value(row, Int(column)) ?? .null }
     func int64(_ column: Int32) -> Int64 { result?.int64(row, Int(column)) ?? 0 }
 
     func text(_ column: Int32) -> String? {
@@ -196,6 +210,19 @@ extension SQLValue {
         case .integer(let value): .integer(value)
         case .text(let value): .text(value)
         case .blob(let value): .bytes(value)
+        }
+    }
+}
+
+extension PostgreSQLResult {
+    /// A column as SQLite would give it: integers (bigint, integer, smallint, boolean, an integral
+    /// numeric), bytes, or text.
+    func value(_ row: Int, _ column: Int) -> SQLValue {
+        guard !isNull(row, column) else { return .null }
+        switch columnTypes[column] {
+        case 20, 21, 23, 16: return int64(row, column).map { .integer($0) } ?? .null
+        case 17: return .blob(bytes(row, column) ?? [])
+        default: return .text(text(row, column) ?? "")
         }
     }
 }
