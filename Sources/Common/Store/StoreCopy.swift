@@ -65,6 +65,9 @@ public struct StoreCopy {
         return try ordered.map { name in
             let (columns, key) = try StoreSchemaReader(source.connection).columnsAndKey(of: name)
             guard !key.isEmpty else { throw StoreCopyError.noPrimaryKey(name) }
+            // The schema's single-column integer keys (ids GitHub or the store gives): read in
+            // chunks by range. Any other key (text, or several columns) is read whole: correct for
+            // any table, only slower for a large one.
             return Table(name: name, columns: columns, key: key, hasIntegerKey: key.count == 1 && [
                 "id", "event_id", "repository_id", "installation_id", "hook_id", "run_id",
             ].contains(key[0]))

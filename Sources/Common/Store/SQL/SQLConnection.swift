@@ -83,19 +83,19 @@ extension SQLConnection {
 
     /// The first column of the first row, if any and not NULL.
     public func scalarInt(_ sql: String, _ values: [SQLValue] = []) throws -> Int64? {
-        let statement = try prepare(sql)
-        try statement.bind(values)
-        defer { statement.reset() }
-        guard try statement.step() else { return nil }
-        return statement.optionalInt64(0)
+        try firstRow(sql, values) { $0.optionalInt64(0) } ?? nil
     }
 
     public func scalarText(_ sql: String, _ values: [SQLValue] = []) throws -> String? {
+        try firstRow(sql, values) { $0.text(0) } ?? nil
+    }
+
+    /// `read` of the first row of `sql`, nil when there is none; the statement is reset after.
+    private func firstRow<T>(_ sql: String, _ values: [SQLValue], _ read: (any SQLStatement) -> T) throws -> T? {
         let statement = try prepare(sql)
         try statement.bind(values)
         defer { statement.reset() }
-        guard try statement.step() else { return nil }
-        return statement.text(0)
+        return try statement.step() ? read(statement) : nil
     }
 
     /// SQLite's `INDEXED BY index ` (which makes its planner take the index it would not pick
