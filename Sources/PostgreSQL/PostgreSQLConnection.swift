@@ -120,9 +120,16 @@ public final class PostgreSQLConnection {
         var ends = 0
         while true {
             guard let result = PQgetResult(connection) else {
-                // The end of one statement's results; more ends than statements is a broken stream.
+                // The end of one statement's results. More ends than statements: the server sent an
+                // error of no statement's (a shutdown's FATAL 57P01 between the last result and the
+                // sync) or the stream broke. Either way the session is over: the batch's fate is
+                // unknown, and the connection must be opened again.
                 ends += 1
-                if !isConnected || ends > statements.count { throw connectionError() }
+                if !isConnected || ends > statements.count {
+                    var lost = failure ?? connectionError()
+                    lost.connectionLost = true
+                    throw lost
+                }
                 continue
             }
             defer { PQclear(result) }
@@ -134,7 +141,8 @@ public final class PostgreSQLConnection {
             } catch {
                 if failure == nil {
                     failure = error
-                    failure?.failedStatement = results.count  // the statements before it each gave a result
+                    // Statement `ends` is the one whose results are arriving; none past the last.
+                    failure?.failedStatement = ends < statements.count ? ends : nil
                 }
             }
             if failure == nil { results.append(PostgreSQLConnection.copy(result)) }

@@ -38,7 +38,7 @@ import TestSupport
 
         let (acknowledged, others) = load.stop()
         #expect(others[503, default: 0] > 0, "\(others)")
-        #expect(Set(others.keys).isSubset(of: [503]), "answers other than 200 and 503: \(others)")
+        #expect(Set(others.keys).isSubset(of: [503]), "answers other than 200 and 503: \(others); \(stack.log.split(separator: "\n").filter { $0.contains("\"status\":500") })")
         let stored = Set(try query(database, "SELECT delivery_id FROM deliveries").split(separator: "\n").map(String.init))
         let lost = Set(acknowledged).subtracting(stored)
         #expect(lost.isEmpty, "\(lost.count) of \(acknowledged.count) acknowledged deliveries are not stored")

@@ -97,4 +97,26 @@ import TestSupport
         try connection.pipeline([(sql: insert, parameters: [.text("g-51"), .null])])
         #expect(try connection.execute("SELECT count(*) FROM d").int64(0, 0) == 51)
     }
+
+    /// A session the server ends inside a batch, as a fast shutdown ends them all: FATAL 57P01
+    /// comes as a statement's result, or (the fake server, every time) after the last statement's
+    /// result where the batch's end belongs. Either way the batch's fate is unknown: a lost
+    /// connection (503 and a new connection), never an error of no statement's.
+    @Test func aSessionEndedInsideABatchIsAConnectionLost() throws {
+        func isLost(_ error: any Error, statements: Int) -> Bool {
+            guard let error = error as? PostgreSQLError else { return false }
+            return error.connectionLost && (error.failedStatement ?? 0) < statements && error.message != "unknown error"
+        }
+        let connection = try PostgreSQLConnection(uri: server.uri())
+        let ending: [(sql: String, parameters: [PostgreSQLValue])] = [("SELECT 1", []), ("SELECT pg_terminate_backend(pg_backend_pid())", [])]
+        #expect { try connection.pipeline(ending) } throws: { isLost($0, statements: ending.count) }
+        let again = try PostgreSQLConnection(uri: server.uri())
+        #expect(try again.pipeline([(sql: "SELECT 2", parameters: [])])[0].int64(0, 0) == 2)
+
+        let fake = try FakePostgreSQLServer()
+        let caught = try PostgreSQLConnection(uri: fake.uri)
+        #expect { try caught.pipeline([(sql: "SET work_mem = '8MB'", parameters: [])]) } throws: { error in
+            isLost(error, statements: 1) && (error as? PostgreSQLError)?.sqlState == "57P01" && (error as? PostgreSQLError)?.failedStatement == nil
+        }
+    }
 }

@@ -8,8 +8,8 @@ public final class FakeGitHub {
     public static let clientSecret = "fake-client-secret-" + UUID().uuidString
     public let directory: TemporaryDirectory
     public let pemPath: String
-    public let port: UInt16
-    private let process: SpawnedProcess
+    private let fake: PythonFake
+    public var port: UInt16 { fake.port }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
@@ -20,24 +20,12 @@ public final class FakeGitHub {
             throw FileError(description: "openssl genrsa failed")
         }
         chmod(pemPath, 0o600)
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-        process = try SpawnedProcess("/usr/bin/env", ["python3", repository + "/Tests/FakeGitHub/fake_github.py", "--port", "0",
-                                                      "--pem", pemPath, "--issuer", FakeGitHub.clientID, "--client-id", FakeGitHub.clientID,
-                                                      "--client-secret", FakeGitHub.clientSecret,
-                                                      "--fixtures", repository + "/Tests/FakeGitHub/fixtures.json",
-                                                      "--token-lifetime", String(tokenLifetimeSeconds)])
-        let line = process.readLine()
-        guard line.hasPrefix("LISTENING "), let port = UInt16(line.dropFirst(10).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.kill()
-            process.wait()
-            throw FileError(description: "the fake GitHub did not start: \(line)")
-        }
-        self.port = port
-    }
-
-    deinit {
-        process.kill()
-        process.wait()
+        fake = try PythonFake(script: "FakeGitHub/fake_github.py",
+                              arguments: ["--port", "0", "--pem", pemPath, "--issuer", FakeGitHub.clientID, "--client-id", FakeGitHub.clientID,
+                                          "--client-secret", FakeGitHub.clientSecret,
+                                          "--fixtures", PythonFake.repository + "/Tests/FakeGitHub/fixtures.json",
+                                          "--token-lifetime", String(tokenLifetimeSeconds)],
+                              name: "the fake GitHub")
     }
 
     /// The environment that points our programs at this fake.

@@ -14,28 +14,16 @@ public final class FlakyReceiver {
         public var body: [UInt8]
     }
 
-    public let port: UInt16
     public let log: String
-    private let process: SpawnedProcess
+    private let fake: PythonFake
+    public var port: UInt16 { fake.port }
 
     public init(secret: String, failFirst: Int, retryAfter: String? = nil, directory: String) throws {
         log = directory + "/receiver-\(UUID().uuidString).jsonl"
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-        process = try SpawnedProcess("/usr/bin/env", ["python3", repository + "/Tests/FakeReceiver/flaky_receiver.py", "--secret", secret,
-                                                      "--fail-first", String(failFirst), "--log", log]
-                                                     + (retryAfter.map { ["--retry-after", $0] } ?? []))
-        let line = process.readLine()
-        guard line.hasPrefix("LISTENING "), let port = UInt16(line.dropFirst(10).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.kill()
-            _ = process.wait()
-            throw FileError(description: "the receiver did not start: \(line)")
-        }
-        self.port = port
-    }
-
-    deinit {
-        process.kill()
-        _ = process.wait()
+        fake = try PythonFake(script: "FakeReceiver/flaky_receiver.py",
+                              arguments: ["--secret", secret, "--fail-first", String(failFirst), "--log", log]
+                                  + (retryAfter.map { ["--retry-after", $0] } ?? []),
+                              name: "the receiver")
     }
 
     /// Every try so far, in the order they arrived.

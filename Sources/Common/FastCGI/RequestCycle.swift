@@ -29,7 +29,10 @@ struct RequestCycle: Sendable {
         }
         write(cgiResponseBytes(reply.response, includeBody: request.method != "HEAD"))
         finish()
-        logger.info("request", [
+        // An internal error is the operator's business whatever the log level; storage that is
+        // away (503) deserves a warning; every other answer is routine.
+        let status = reply.response.status
+        logger.log(status == 503 ? .warn : status >= 500 ? .error : .info, "request", [
             ("method", .string(request.method)), ("path", .string(request.path)),
             ("status", .int(reply.response.status)), ("ms", .double(started.millisecondsUntil(.now()))),
         ] + reply.logFields)
