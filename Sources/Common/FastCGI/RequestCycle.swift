@@ -34,7 +34,7 @@ struct RequestCycle: Sendable {
         let status = reply.response.status
         logger.log(status == 503 ? .warn : status >= 500 ? .error : .info, "request", [
             ("method", .string(request.method)), ("path", .string(request.path)),
-            ("status", .int(reply.response.status)), ("ms", .double(started.millisecondsUntil(.now()))),
+            ("status", .int(status)), ("ms", .double(started.millisecondsUntil(.now()))),
         ] + reply.logFields)
         reply.afterResponse?()
     }
