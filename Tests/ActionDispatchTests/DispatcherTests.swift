@@ -163,16 +163,16 @@ import TestSupport
         let out = directory.path + "/out"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let record = "EVENTS=push\nCOMMAND=cat > \(out)/$HUBSYNC_DELIVERY.body; env | grep ^HUBSYNC_ | sort > \(out)/$HUBSYNC_DELIVERY.env\nUSE_SHELL=yes\n"
-        let slow = "EVENTS=push\nCOMMAND=/bin/sleep 2\n"
+        let slow = "EVENTS=push\nCOMMAND=/bin/sleep 4\n"
         try store([("d-1", "push", "{\"a\":1}"), ("d-2", "push", "{\"a\":2}")], actions: [("record", record), ("slow", slow)])
         let dispatcher = try dispatcher()
-        let started = Date()
         dispatcher.pass()
         // The fast lane finishes its first item while the slow one still sleeps; the next pass gives it the second.
-        while try outbox().list(status: .done, action: "record", limit: 10).count < 1 { usleep(10_000) }
+        func recorded(_ count: Int) -> Bool { eventually(10) { (try? outbox().list(status: .done, action: "record", limit: 10).count) == count } }
+        #expect(recorded(1))
         dispatcher.pass()
-        while try outbox().list(status: .done, action: "record", limit: 10).count < 2 { usleep(10_000) }
-        #expect(Date().timeIntervalSince(started) < 1.5, "the slow action held up the other")
+        #expect(recorded(2))
+        #expect(try outbox().list(status: .done, action: "slow", limit: 10).isEmpty, "the slow action held up the other")
         dispatcher.waitForLanes()
         #expect(try String(contentsOfFile: out + "/d-2.body", encoding: .utf8) == "{\"a\":2}")
         let variables = try String(contentsOfFile: out + "/d-1.env", encoding: .utf8)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Nothing acknowledged is ever lost: signed deliveries go through nginx at full speed while
 /// workers are killed with SIGKILL at random moments, the supervisor is killed once and nginx is

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @Suite(.serialized) struct DuplicateRaceTests {
     /// The same delivery on many connections at once, served by two workers: one row, only 200s,

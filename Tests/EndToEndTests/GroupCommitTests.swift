@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @Suite(.serialized) struct GroupCommitTests {
     /// Deliveries from 16 connections at once; workers SIGKILLed while batches are in flight.

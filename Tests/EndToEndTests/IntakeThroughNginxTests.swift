@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The intake contract through a real nginx and real FastCGI workers.
 @Suite(.serialized) struct IntakeThroughNginxTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The mirror filled by deliveries through nginx and the real workers, in an order GitHub may use.
 @Suite(.serialized) struct MirrorThroughNginxTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// No event can take intake down (issue 13): through nginx and the real programs, with failure
 /// injection switched on (`HUBSYNC_TEST_FAULTS=1`, which exists in debug builds only).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Power loss, simulated the way SQLite's own crash tests do it (this machine has no device-mapper
 /// for dm-flakey): webhook-fcgi runs with a VFS shim that logs every write not yet synced, and a

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The four ways webhook-fcgi runs, and its refusal of bad configuration.
 @Suite(.serialized) struct RunModeTests {

@@ -28,13 +28,3 @@ func sqlite(_ database: String, _ sql: String) throws -> String {
 
 func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02X", $0) }.joined() }
 
-/// Polls `condition` every 20 ms until it holds or `seconds` pass.
-func eventually(_ seconds: Double = 5, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try condition() { return true }
-        usleep(20_000)
-    }
-    return try condition()
-}
-

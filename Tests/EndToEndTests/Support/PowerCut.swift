@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A simulated power cut for the program's SQLite files: the VFS shim in
 /// `Tests/PowerLoss/unsynced_writes_vfs.c`, preloaded into webhook-fcgi, keeps an undo log of every
