@@ -220,10 +220,10 @@ import TestSupport
         try store((0..<7).map { ("d-\($0)", "push", "{}") },
                   actions: [("wide", "EVENTS=push\nCONCURRENCY=3\n" + span), ("narrow", "EVENTS=push\n" + span)])
         let dispatcher = try dispatcher()
-        while try outbox().list(status: .done, limit: 20).count < 14 {
+        #expect(eventually(30) {
             dispatcher.pass()
-            usleep(20_000)
-        }
+            return (try? outbox().list(status: .done, limit: 20).count) == 14
+        })
         dispatcher.waitForLanes()
         func mostAtOnce(_ action: String) throws -> Int {
             let lines = try String(contentsOfFile: out + "." + action, encoding: .utf8).split(separator: "\n")
